@@ -1,0 +1,130 @@
+package io.tarn.api;
+
+import java.util.List;
+
+/**
+ * The metadata server as clients see it: volumes, sessions, and the POSIX namespace of a volume,
+ * inode based. Every mutation is one atomic, durable transaction: when a method returns, its effect
+ * survives a server crash. Failures are {@link FsException}s with the errno a POSIX call would
+ * return (ENOENT, EEXIST, ENOTEMPTY, EACCES, ...). Implementations are thread-safe; the local one
+ * runs in-process, the remote one over RPC, and both pass the same contract suite.
+ *
+ * <p>Namespace calls take a {@link Ctx}: the session (which names the volume), a request id for
+ * at-most-once retries, and the caller, whose permissions the server checks.
+ */
+public interface MetaService extends AutoCloseable {
+    int XATTR_CREATE = 1, XATTR_REPLACE = 2;
+    int RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
+    /** access(2) mask bits. */
+    int R_OK = 4, W_OK = 2, X_OK = 1, F_OK = 0;
+
+    // ---- volumes -------------------------------------------------------------------------------
+
+    /** Creates a volume with a fresh uuid and an empty root directory; EEXIST if the name is taken. */
+    VolumeInfo createVolume(VolumeSpec spec);
+
+    /** All volumes, by name. */
+    List<VolumeInfo> listVolumes();
+
+    /** One volume; ENOENT with the name if unknown. */
+    VolumeInfo volume(String name);
+
+    /** Removes a volume's metadata (its objects are the caller's to delete first); ENOENT if unknown. */
+    void deleteVolume(String name);
+
+    // ---- sessions ------------------------------------------------------------------------------
+
+    /** Opens a client session on a volume (ENOENT if unknown); {@code clientName} is for operators. */
+    SessionInfo openSession(String volume, String clientName);
+
+    /** Keeps a session alive; ESTALE if the server has already expired it. */
+    void heartbeat(long session);
+
+    /** Ends a session: its open files are released (unlinked ones are then deleted). */
+    void closeSession(long session);
+
+    // ---- namespace -----------------------------------------------------------------------------
+
+    /** The child {@code name} of directory {@code parent}. ENOENT, ENOTDIR, EACCES (no search permission). */
+    Attr lookup(Ctx ctx, long parent, String name);
+
+    Attr getAttr(Ctx ctx, long ino);
+
+    /** Applies the changes POSIX allows this caller (EPERM otherwise); returns the new attributes. */
+    Attr setAttr(Ctx ctx, long ino, SetAttr changes);
+
+    /** Creates a non-directory node (regular, fifo, socket, device) with {@code mode} already masked by the umask. */
+    Attr mknod(Ctx ctx, long parent, String name, int mode, int rdev);
+
+    /** Creates a regular file and opens it for this session in one step (see {@link #open}). EEXIST if present. */
+    Attr create(Ctx ctx, long parent, String name, int mode, int openFlags);
+
+    Attr mkdir(Ctx ctx, long parent, String name, int mode);
+
+    Attr symlink(Ctx ctx, long parent, String name, String target);
+
+    String readlink(Ctx ctx, long ino);
+
+    /** A new name for an existing non-directory; EPERM for directories, EMLINK past the limit. */
+    Attr link(Ctx ctx, long ino, long newParent, String newName);
+
+    /**
+     * Removes a non-directory name. When the last name goes while a session still has the inode open,
+     * the inode lives on (readable and writable through those opens) until its last release.
+     */
+    void unlink(Ctx ctx, long parent, String name);
+
+    /** Removes an empty directory: ENOTEMPTY, ENOTDIR, EBUSY for the root. */
+    void rmdir(Ctx ctx, long parent, String name);
+
+    /** Atomic rename, replacing the target; flags RENAME_NOREPLACE / RENAME_EXCHANGE; EINVAL for a move into its own subtree. */
+    void rename(Ctx ctx, long parent, String name, long newParent, String newName, int flags);
+
+    /** Names of a directory after {@code after} (null: from the start), at most {@code limit}; attributes when {@code plus}. */
+    DirPage readDir(Ctx ctx, long ino, String after, int limit, boolean plus);
+
+    /** Checks access(2) permission bits {@code mask} (R_OK|W_OK|X_OK, or F_OK); EACCES if refused. */
+    void access(Ctx ctx, long ino, int mask);
+
+    /**
+     * Opens an inode for this session with open(2) {@code flags} (permission checked; O_TRUNC truncates)
+     * and returns its attributes; the session holds it until {@link #release}.
+     */
+    Attr open(Ctx ctx, long ino, int flags);
+
+    /** Ends one open of this session; the last release of an unlinked inode deletes it. */
+    void release(Ctx ctx, long ino);
+
+    StatFs statFs(Ctx ctx);
+
+    // ---- data ----------------------------------------------------------------------------------
+
+    /** The blocks of {@code ino} with index in {@code [fromIndex, fromIndex+count)}, present ones only, by index. */
+    List<BlockRef> blocks(Ctx ctx, long ino, long fromIndex, int count);
+
+    /**
+     * Points the given block indexes of {@code ino} at new objects, in one transaction, and raises the
+     * size to at least {@code minSize}; sets mtime/ctime to {@code mtimeNs} and clears suid/sgid
+     * as a write must. The blocks replaced become garbage (kept for time travel). Returns the new attributes.
+     */
+    Attr commitBlocks(Ctx ctx, long ino, List<BlockRef> blocks, long minSize, long mtimeNs);
+
+    /** Reserves {@code count} fresh block ids for this session and returns the first; ids are never reused. */
+    long reserveBlockIds(Ctx ctx, int count);
+
+    // ---- extended attributes -------------------------------------------------------------------
+
+    /** ENODATA if absent. */
+    byte[] getXattr(Ctx ctx, long ino, String name);
+
+    /** flags: XATTR_CREATE (EEXIST if present), XATTR_REPLACE (ENODATA if absent). */
+    void setXattr(Ctx ctx, long ino, String name, byte[] value, int flags);
+
+    List<String> listXattr(Ctx ctx, long ino);
+
+    /** ENODATA if absent. */
+    void removeXattr(Ctx ctx, long ino, String name);
+
+    @Override
+    void close();
+}
