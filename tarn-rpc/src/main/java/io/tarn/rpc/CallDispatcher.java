@@ -1,0 +1,278 @@
+package io.tarn.rpc;
+
+import io.tarn.api.Ctx;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
+
+/**
+ * The server half of the codec: decodes one request payload, calls the {@link MetaService} and
+ * encodes the reply frame. Any failure, including a malformed payload or a bug in the service,
+ * becomes an error reply carrying an errno name and a message; nothing here throws.
+ */
+final class CallDispatcher {
+    private static final System.Logger LOG = System.getLogger(CallDispatcher.class.getName());
+    private final MetaService svc;
+
+    CallDispatcher(MetaService svc) {
+        this.svc = svc;
+    }
+
+    /**
+     * Handles the request in {@code payload[0, length)} that arrived at {@code arrivalNanos};
+     * returns the whole reply frame (see {@link WireOut#frame()}).
+     */
+    WireOut handle(byte[] payload, int length, long arrivalNanos) {
+        long callId = WireIn.getLong(payload, 0);
+        int code = payload[8] & 0xff;
+        int deadlineMillis = WireIn.getInt(payload, 9);
+        Op op = Op.of(code);
+        if (op == null) return error(callId, new FsException(Errno.ENOSYS, "unknown opcode " + code));
+        if (deadlineMillis > 0 && System.nanoTime() - arrivalNanos > deadlineMillis * 1_000_000L)
+            return error(callId, new FsException(Errno.ETIMEDOUT, op.method() + " expired in the server's queue"));
+        WireIn in = new WireIn(payload, Wire.REQUEST_HEADER, length - Wire.REQUEST_HEADER);
+        WireOut out = WireOut.response(callId, Wire.OK);
+        try {
+            call(op, in, out);
+            return out;
+        } catch (FsException e) {
+            return error(callId, e);
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "metadata call " + op.method() + " failed unexpectedly", e);
+            return error(callId, new FsException(Errno.EIO, op.method() + " failed on the server: " + e));
+        }
+    }
+
+    static WireOut error(long callId, FsException e) {
+        String msg = e.getMessage();
+        String prefix = e.errno().name();
+        // FsException.getMessage() prefixes the errno name; send the bare message so the client's copy reads the same.
+        if (msg.equals(prefix)) msg = null;
+        else if (msg.startsWith(prefix + ": ")) msg = msg.substring(prefix.length() + 2);
+        return WireOut.response(callId, Wire.ERROR).str(prefix).str(msg);
+    }
+
+    /** Rebuilds the FsException of an error reply; an errno this side does not know becomes EIO, named in the message. */
+    static FsException decodeError(WireIn in) {
+        String name = in.str();
+        String msg = in.str();
+        Errno errno;
+        try {
+            errno = Errno.valueOf(name == null ? "EIO" : name);
+        } catch (IllegalArgumentException unknown) {
+            return new FsException(Errno.EIO, name + (msg == null ? "" : ": " + msg));
+        }
+        return new FsException(errno, msg);
+    }
+
+    private void call(Op op, WireIn in, WireOut out) {
+        switch (op) {
+            case CREATE_VOLUME -> {
+                var spec = in.volumeSpec();
+                in.end();
+                out.volumeInfo(svc.createVolume(spec));
+            }
+            case LIST_VOLUMES -> {
+                in.end();
+                out.volumeInfos(svc.listVolumes());
+            }
+            case VOLUME -> {
+                String name = in.str();
+                in.end();
+                out.volumeInfo(svc.volume(name));
+            }
+            case DELETE_VOLUME -> {
+                String name = in.str();
+                in.end();
+                svc.deleteVolume(name);
+            }
+            case OPEN_SESSION -> {
+                String volume = in.str(), client = in.str();
+                in.end();
+                out.sessionInfo(svc.openSession(volume, client));
+            }
+            case HEARTBEAT -> {
+                long s = in.i64();
+                in.end();
+                svc.heartbeat(s);
+            }
+            case CLOSE_SESSION -> {
+                long s = in.i64();
+                in.end();
+                svc.closeSession(s);
+            }
+            case LOOKUP -> {
+                Ctx c = in.ctx();
+                long parent = in.i64();
+                String name = in.str();
+                in.end();
+                out.attr(svc.lookup(c, parent, name));
+            }
+            case GET_ATTR -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                in.end();
+                out.attr(svc.getAttr(c, ino));
+            }
+            case SET_ATTR -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                var changes = in.setAttr();
+                in.end();
+                out.attr(svc.setAttr(c, ino, changes));
+            }
+            case MKNOD -> {
+                Ctx c = in.ctx();
+                long parent = in.i64();
+                String name = in.str();
+                int mode = in.i32(), rdev = in.i32();
+                in.end();
+                out.attr(svc.mknod(c, parent, name, mode, rdev));
+            }
+            case CREATE -> {
+                Ctx c = in.ctx();
+                long parent = in.i64();
+                String name = in.str();
+                int mode = in.i32(), flags = in.i32();
+                in.end();
+                out.attr(svc.create(c, parent, name, mode, flags));
+            }
+            case MKDIR -> {
+                Ctx c = in.ctx();
+                long parent = in.i64();
+                String name = in.str();
+                int mode = in.i32();
+                in.end();
+                out.attr(svc.mkdir(c, parent, name, mode));
+            }
+            case SYMLINK -> {
+                Ctx c = in.ctx();
+                long parent = in.i64();
+                String name = in.str(), target = in.str();
+                in.end();
+                out.attr(svc.symlink(c, parent, name, target));
+            }
+            case READLINK -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                in.end();
+                out.str(svc.readlink(c, ino));
+            }
+            case LINK -> {
+                Ctx c = in.ctx();
+                long ino = in.i64(), newParent = in.i64();
+                String newName = in.str();
+                in.end();
+                out.attr(svc.link(c, ino, newParent, newName));
+            }
+            case UNLINK -> {
+                Ctx c = in.ctx();
+                long parent = in.i64();
+                String name = in.str();
+                in.end();
+                svc.unlink(c, parent, name);
+            }
+            case RMDIR -> {
+                Ctx c = in.ctx();
+                long parent = in.i64();
+                String name = in.str();
+                in.end();
+                svc.rmdir(c, parent, name);
+            }
+            case RENAME -> {
+                Ctx c = in.ctx();
+                long parent = in.i64();
+                String name = in.str();
+                long newParent = in.i64();
+                String newName = in.str();
+                int flags = in.i32();
+                in.end();
+                svc.rename(c, parent, name, newParent, newName, flags);
+            }
+            case READ_DIR -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                String after = in.str();
+                int limit = in.i32();
+                boolean plus = in.bool();
+                in.end();
+                out.dirPage(svc.readDir(c, ino, after, limit, plus));
+            }
+            case ACCESS -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                int mask = in.i32();
+                in.end();
+                svc.access(c, ino, mask);
+            }
+            case OPEN -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                int flags = in.i32();
+                in.end();
+                out.attr(svc.open(c, ino, flags));
+            }
+            case RELEASE -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                in.end();
+                svc.release(c, ino);
+            }
+            case STAT_FS -> {
+                Ctx c = in.ctx();
+                in.end();
+                out.statFs(svc.statFs(c));
+            }
+            case BLOCKS -> {
+                Ctx c = in.ctx();
+                long ino = in.i64(), from = in.i64();
+                int count = in.i32();
+                in.end();
+                out.blockRefs(svc.blocks(c, ino, from, count));
+            }
+            case COMMIT_BLOCKS -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                var blocks = in.blockRefs();
+                long minSize = in.i64(), mtimeNs = in.i64();
+                in.end();
+                out.attr(svc.commitBlocks(c, ino, blocks, minSize, mtimeNs));
+            }
+            case RESERVE_BLOCK_IDS -> {
+                Ctx c = in.ctx();
+                int count = in.i32();
+                in.end();
+                out.i64(svc.reserveBlockIds(c, count));
+            }
+            case GET_XATTR -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                String name = in.str();
+                in.end();
+                out.bytes(svc.getXattr(c, ino, name));
+            }
+            case SET_XATTR -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                String name = in.str();
+                byte[] value = in.bytes();
+                int flags = in.i32();
+                in.end();
+                svc.setXattr(c, ino, name, value, flags);
+            }
+            case LIST_XATTR -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                in.end();
+                out.strings(svc.listXattr(c, ino));
+            }
+            case REMOVE_XATTR -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                String name = in.str();
+                in.end();
+                svc.removeXattr(c, ino, name);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.tarn.rpc;
+
+/**
+ * The opcodes of protocol version 1, one per {@link io.tarn.api.MetaService} method. Codes are
+ * part of the wire format: never renumber, only append. {@code retry} says how the client may
+ * resend a call whose reply was lost.
+ */
+enum Op {
+    CREATE_VOLUME(1, Retry.RECONCILE), LIST_VOLUMES(2, Retry.SAFE), VOLUME(3, Retry.SAFE),
+    DELETE_VOLUME(4, Retry.RECONCILE), OPEN_SESSION(5, Retry.RECONCILE), HEARTBEAT(6, Retry.SAFE),
+    CLOSE_SESSION(7, Retry.RECONCILE),
+    LOOKUP(10, Retry.SAFE), GET_ATTR(11, Retry.SAFE), SET_ATTR(12, Retry.REQUEST_ID),
+    MKNOD(13, Retry.REQUEST_ID), CREATE(14, Retry.REQUEST_ID), MKDIR(15, Retry.REQUEST_ID),
+    SYMLINK(16, Retry.REQUEST_ID), READLINK(17, Retry.SAFE), LINK(18, Retry.REQUEST_ID),
+    UNLINK(19, Retry.REQUEST_ID), RMDIR(20, Retry.REQUEST_ID), RENAME(21, Retry.REQUEST_ID),
+    READ_DIR(22, Retry.SAFE), ACCESS(23, Retry.SAFE), OPEN(24, Retry.REQUEST_ID),
+    RELEASE(25, Retry.REQUEST_ID), STAT_FS(26, Retry.SAFE),
+    BLOCKS(30, Retry.SAFE), COMMIT_BLOCKS(31, Retry.REQUEST_ID), RESERVE_BLOCK_IDS(32, Retry.REQUEST_ID),
+    GET_XATTR(40, Retry.SAFE), SET_XATTR(41, Retry.REQUEST_ID), LIST_XATTR(42, Retry.SAFE),
+    REMOVE_XATTR(43, Retry.REQUEST_ID);
+
+    /** How a call may be sent again after a lost reply. */
+    enum Retry {
+        /** Reads and idempotent calls: resend as is. */
+        SAFE,
+        /** Namespace mutations: resend with the same ctx.requestId; the server applies it at most once. */
+        REQUEST_ID,
+        /** Calls without a Ctx: resend, then the client reconciles an EEXIST/ENOENT caused by its own first try. */
+        RECONCILE
+    }
+
+    private static final Op[] BY_CODE = new Op[64];
+    static {
+        for (Op op : values()) BY_CODE[op.code] = op;
+    }
+
+    final int code;
+    final Retry retry;
+
+    Op(int code, Retry retry) {
+        this.code = code;
+        this.retry = retry;
+    }
+
+    /** The op for a wire code, or null if this version does not know it. */
+    static Op of(int code) {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+
+    /** The MetaService method name, for messages. */
+    String method() {
+        StringBuilder b = new StringBuilder();
+        boolean up = false;
+        for (char c : name().toCharArray()) {
+            if (c == '_') up = true;
+            else {
+                b.append(up ? c : Character.toLowerCase(c));
+                up = false;
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,315 @@
+package io.tarn.rpc;
+
+import io.tarn.api.Attr;
+import io.tarn.api.BlockRef;
+import io.tarn.api.Ctx;
+import io.tarn.api.DirPage;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
+import io.tarn.api.SessionInfo;
+import io.tarn.api.SetAttr;
+import io.tarn.api.StatFs;
+import io.tarn.api.VolumeInfo;
+import io.tarn.api.VolumeSpec;
+
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * {@link MetaService} over the network: every call goes to an {@link RpcServer}. Calls from many
+ * threads share one connection. A mutation without a request id gets one, kept across retries so
+ * the server applies it at most once. While the server is away (a restart, a network blip) calls
+ * wait and are resent, up to {@link RpcOptions#rideThrough()}; then they fail with ECONNREFUSED,
+ * ETIMEDOUT or EIO and a message naming the server. Thread-safe.
+ */
+public final class RemoteMetaService implements MetaService {
+    private final ServerLink link;
+    private final RpcOptions opts;
+    private final SessionKeeper sessions;
+    // A random start keeps ids of two clients (or two runs) sharing a session apart.
+    private final AtomicLong nextRequestId = new AtomicLong((new SecureRandom().nextLong() >>> 2) + 1);
+
+    private RemoteMetaService(String hostPort, InetSocketAddress addr, RpcOptions opts) {
+        this.opts = opts;
+        this.sessions = new SessionKeeper(this, hostPort, opts.heartbeatInterval());
+        this.link = new ServerLink(hostPort, addr, opts, epoch -> sessions.revalidate());
+        sessions.start();
+    }
+
+    /**
+     * Connects to {@code host:port} (IPv6 as {@code [addr]:port}); fails within the connect timeout
+     * with a one-line FsException (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, EINVAL for a bad address).
+     */
+    public static RemoteMetaService connect(String hostPort, RpcOptions opts) {
+        return new RemoteMetaService(hostPort, parse(hostPort), opts);
+    }
+
+    public static RemoteMetaService connect(String hostPort) {
+        return connect(hostPort, RpcOptions.DEFAULTS);
+    }
+
+    static InetSocketAddress parse(String hostPort) {
+        int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1)
+            throw FsException.of(Errno.EINVAL, "metadata server address must be HOST:PORT, not %s", hostPort);
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535)
+            throw FsException.of(Errno.EINVAL, "metadata server port must be 1-65535 in %s", hostPort);
+        return new InetSocketAddress(host, port);
+    }
+
+    /** The address this client talks to, as given. */
+    public String server() {
+        return link.server();
+    }
+
+    // ---- the call loop ------------------------------------------------------------------------
+
+    private <T> T call(Op op, WireOut request, Function<WireIn, T> decode) {
+        return call(op, request, decode, null);
+    }
+
+    /**
+     * Sends until a reply comes. {@code afterResend}, for calls without a request id, turns an error
+     * that the call's own earlier delivery may have caused into the outcome (or rethrows).
+     */
+    private <T> T call(Op op, WireOut request, Function<WireIn, T> decode, Function<FsException, T> afterResend) {
+        byte[] frame = request.frame();
+        int length = request.length();
+        long timeout = opts.callTimeout().toNanos();
+        boolean maybeDelivered = false;
+        while (true) {
+            ClientConnection c = link.await();
+            byte[] reply;
+            try {
+                reply = c.call(frame, length, timeout, op.method());
+            } catch (ClientConnection.Lost lost) {
+                maybeDelivered |= lost.maybeDelivered;
+                link.lost(c);
+                continue;
+            }
+            WireIn in = new WireIn(reply, Wire.RESPONSE_HEADER, reply.length - Wire.RESPONSE_HEADER);
+            if (reply[8] != Wire.OK) {
+                FsException e = CallDispatcher.decodeError(in);
+                if (maybeDelivered && afterResend != null) return afterResend.apply(e);
+                throw e;
+            }
+            try {
+                T result = decode.apply(in);
+                in.end();
+                return result;
+            } catch (FsException e) {
+                throw FsException.of(Errno.EIO, "bad reply to %s from metadata server %s: %s", op.method(), server(), e.getMessage());
+            }
+        }
+    }
+
+    private static final Function<WireIn, Void> NOTHING = in -> null;
+
+    private WireOut mutation(Op op, Ctx ctx) {
+        Ctx stamped = ctx.requestId() != 0 ? ctx : ctx.withRequestId(nextRequestId.getAndIncrement());
+        return WireOut.request(op).ctx(stamped);
+    }
+
+    private static WireOut read(Op op, Ctx ctx) {
+        return WireOut.request(op).ctx(ctx);
+    }
+
+    // ---- volumes and sessions -----------------------------------------------------------------
+
+    @Override
+    public VolumeInfo createVolume(VolumeSpec spec) {
+        return call(Op.CREATE_VOLUME, WireOut.request(Op.CREATE_VOLUME).volumeSpec(spec), WireIn::volumeInfo, e -> {
+            if (e.errno() != Errno.EEXIST) throw e;
+            VolumeInfo v = volume(spec.name());
+            if (v.storeUri().equals(spec.storeUri()) && v.blockSize() == spec.blockSize()
+                    && v.compression().equals(spec.compression()) && v.retentionSeconds() == spec.retentionSeconds())
+                return v;
+            throw e;
+        });
+    }
+
+    @Override
+    public List<VolumeInfo> listVolumes() {
+        return call(Op.LIST_VOLUMES, WireOut.request(Op.LIST_VOLUMES), WireIn::volumeInfos);
+    }
+
+    @Override
+    public VolumeInfo volume(String name) {
+        return call(Op.VOLUME, WireOut.request(Op.VOLUME).str(name), WireIn::volumeInfo);
+    }
+
+    @Override
+    public void deleteVolume(String name) {
+        call(Op.DELETE_VOLUME, WireOut.request(Op.DELETE_VOLUME).str(name), NOTHING, e -> {
+            if (e.errno() != Errno.ENOENT) throw e;
+            return null;
+        });
+    }
+
+    @Override
+    public SessionInfo openSession(String volume, String clientName) {
+        // A resent open may leave a second session behind; unused, it expires like any idle session.
+        SessionInfo s = call(Op.OPEN_SESSION, WireOut.request(Op.OPEN_SESSION).str(volume).str(clientName), WireIn::sessionInfo);
+        sessions.track(s.session());
+        return s;
+    }
+
+    @Override
+    public void heartbeat(long session) {
+        call(Op.HEARTBEAT, WireOut.request(Op.HEARTBEAT).i64(session), NOTHING);
+    }
+
+    @Override
+    public void closeSession(long session) {
+        sessions.untrack(session);
+        call(Op.CLOSE_SESSION, WireOut.request(Op.CLOSE_SESSION).i64(session), NOTHING, e -> {
+            if (e.errno() != Errno.ESTALE && e.errno() != Errno.ENOENT) throw e;
+            return null;
+        });
+    }
+
+    // ---- namespace ----------------------------------------------------------------------------
+
+    @Override
+    public Attr lookup(Ctx ctx, long parent, String name) {
+        return call(Op.LOOKUP, read(Op.LOOKUP, ctx).i64(parent).str(name), WireIn::attr);
+    }
+
+    @Override
+    public Attr getAttr(Ctx ctx, long ino) {
+        return call(Op.GET_ATTR, read(Op.GET_ATTR, ctx).i64(ino), WireIn::attr);
+    }
+
+    @Override
+    public Attr setAttr(Ctx ctx, long ino, SetAttr changes) {
+        return call(Op.SET_ATTR, mutation(Op.SET_ATTR, ctx).i64(ino).setAttr(changes), WireIn::attr);
+    }
+
+    @Override
+    public Attr mknod(Ctx ctx, long parent, String name, int mode, int rdev) {
+        return call(Op.MKNOD, mutation(Op.MKNOD, ctx).i64(parent).str(name).i32(mode).i32(rdev), WireIn::attr);
+    }
+
+    @Override
+    public Attr create(Ctx ctx, long parent, String name, int mode, int openFlags) {
+        return call(Op.CREATE, mutation(Op.CREATE, ctx).i64(parent).str(name).i32(mode).i32(openFlags), WireIn::attr);
+    }
+
+    @Override
+    public Attr mkdir(Ctx ctx, long parent, String name, int mode) {
+        return call(Op.MKDIR, mutation(Op.MKDIR, ctx).i64(parent).str(name).i32(mode), WireIn::attr);
+    }
+
+    @Override
+    public Attr symlink(Ctx ctx, long parent, String name, String target) {
+        return call(Op.SYMLINK, mutation(Op.SYMLINK, ctx).i64(parent).str(name).str(target), WireIn::attr);
+    }
+
+    @Override
+    public String readlink(Ctx ctx, long ino) {
+        return call(Op.READLINK, read(Op.READLINK, ctx).i64(ino), WireIn::str);
+    }
+
+    @Override
+    public Attr link(Ctx ctx, long ino, long newParent, String newName) {
+        return call(Op.LINK, mutation(Op.LINK, ctx).i64(ino).i64(newParent).str(newName), WireIn::attr);
+    }
+
+    @Override
+    public void unlink(Ctx ctx, long parent, String name) {
+        call(Op.UNLINK, mutation(Op.UNLINK, ctx).i64(parent).str(name), NOTHING);
+    }
+
+    @Override
+    public void rmdir(Ctx ctx, long parent, String name) {
+        call(Op.RMDIR, mutation(Op.RMDIR, ctx).i64(parent).str(name), NOTHING);
+    }
+
+    @Override
+    public void rename(Ctx ctx, long parent, String name, long newParent, String newName, int flags) {
+        call(Op.RENAME, mutation(Op.RENAME, ctx).i64(parent).str(name).i64(newParent).str(newName).i32(flags), NOTHING);
+    }
+
+    @Override
+    public DirPage readDir(Ctx ctx, long ino, String after, int limit, boolean plus) {
+        return call(Op.READ_DIR, read(Op.READ_DIR, ctx).i64(ino).str(after).i32(limit).bool(plus), WireIn::dirPage);
+    }
+
+    @Override
+    public void access(Ctx ctx, long ino, int mask) {
+        call(Op.ACCESS, read(Op.ACCESS, ctx).i64(ino).i32(mask), NOTHING);
+    }
+
+    @Override
+    public Attr open(Ctx ctx, long ino, int flags) {
+        return call(Op.OPEN, mutation(Op.OPEN, ctx).i64(ino).i32(flags), WireIn::attr);
+    }
+
+    @Override
+    public void release(Ctx ctx, long ino) {
+        call(Op.RELEASE, mutation(Op.RELEASE, ctx).i64(ino), NOTHING);
+    }
+
+    @Override
+    public StatFs statFs(Ctx ctx) {
+        return call(Op.STAT_FS, read(Op.STAT_FS, ctx), WireIn::statFs);
+    }
+
+    // ---- data ---------------------------------------------------------------------------------
+
+    @Override
+    public List<BlockRef> blocks(Ctx ctx, long ino, long fromIndex, int count) {
+        return call(Op.BLOCKS, read(Op.BLOCKS, ctx).i64(ino).i64(fromIndex).i32(count), WireIn::blockRefs);
+    }
+
+    @Override
+    public Attr commitBlocks(Ctx ctx, long ino, List<BlockRef> blocks, long minSize, long mtimeNs) {
+        return call(Op.COMMIT_BLOCKS, mutation(Op.COMMIT_BLOCKS, ctx).i64(ino).blockRefs(blocks).i64(minSize).i64(mtimeNs), WireIn::attr);
+    }
+
+    @Override
+    public long reserveBlockIds(Ctx ctx, int count) {
+        return call(Op.RESERVE_BLOCK_IDS, mutation(Op.RESERVE_BLOCK_IDS, ctx).i32(count), WireIn::i64);
+    }
+
+    // ---- extended attributes ------------------------------------------------------------------
+
+    @Override
+    public byte[] getXattr(Ctx ctx, long ino, String name) {
+        return call(Op.GET_XATTR, read(Op.GET_XATTR, ctx).i64(ino).str(name), WireIn::bytes);
+    }
+
+    @Override
+    public void setXattr(Ctx ctx, long ino, String name, byte[] value, int flags) {
+        call(Op.SET_XATTR, mutation(Op.SET_XATTR, ctx).i64(ino).str(name).bytes(value).i32(flags), NOTHING);
+    }
+
+    @Override
+    public List<String> listXattr(Ctx ctx, long ino) {
+        return call(Op.LIST_XATTR, read(Op.LIST_XATTR, ctx).i64(ino), WireIn::strings);
+    }
+
+    @Override
+    public void removeXattr(Ctx ctx, long ino, String name) {
+        call(Op.REMOVE_XATTR, mutation(Op.REMOVE_XATTR, ctx).i64(ino).str(name), NOTHING);
+    }
+
+    /** Closes the connection and stops the heartbeats; sessions stay open on the server until closed or expired. */
+    @Override
+    public void close() {
+        sessions.close();
+        link.close();
+    }
+}

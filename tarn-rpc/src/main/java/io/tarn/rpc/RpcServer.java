@@ -1,0 +1,185 @@
+package io.tarn.rpc;
+
+import io.tarn.api.MetaService;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+/**
+ * Serves one {@link MetaService} on a TCP port with the protocol of docs/adr/0030-rpc-protocol.md.
+ * Each connection has a reader thread; each request runs on its own virtual thread, so calls on one
+ * connection proceed concurrently. A client that sends garbage gets an error reply or a closed
+ * connection and a log line; nobody else notices. The service is not closed by this server.
+ */
+public final class RpcServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RpcServer.class.getName());
+    /** How long {@link #close()} waits for running calls before returning; the service may close after it. */
+    private static final Duration DRAIN = Duration.ofSeconds(10);
+
+    private final ServerSocket listener;
+    private final CallDispatcher dispatcher;
+    private final int maxFrame;
+    private final long epoch = new SecureRandom().nextLong();
+    private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private final Object drainLock = new Object();
+    private int running;
+    private volatile boolean closed;
+
+    private RpcServer(MetaService svc, ServerSocket listener, int maxFrame) {
+        this.dispatcher = new CallDispatcher(svc);
+        this.listener = listener;
+        this.maxFrame = maxFrame;
+        this.acceptor = Thread.ofPlatform().daemon().name("tarn-rpc-accept-" + listener.getLocalPort()).start(this::acceptLoop);
+    }
+
+    /** Binds {@code addr} (port 0 picks a free one) and starts serving {@code svc}. */
+    public static RpcServer start(MetaService svc, InetSocketAddress addr) {
+        return start(svc, addr, Wire.DEFAULT_MAX_FRAME);
+    }
+
+    /** As {@link #start(MetaService, InetSocketAddress)} with a limit on request frame size in bytes. */
+    public static RpcServer start(MetaService svc, InetSocketAddress addr, int maxFrameBytes) {
+        try {
+            ServerSocket s = new ServerSocket();
+            // A restarted server must be able to take its port back while old connections sit in TIME_WAIT.
+            s.setReuseAddress(true);
+            s.bind(addr, 512);
+            RpcServer server = new RpcServer(svc, s, maxFrameBytes);
+            LOG.log(INFO, "metadata RPC listening on {0}", s.getLocalSocketAddress());
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + addr + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.getLocalSocketAddress();
+    }
+
+    /** A random number fixed for this server's life: clients see a restart as a new epoch. */
+    long epoch() {
+        return epoch;
+    }
+
+    int maxFrame() {
+        return maxFrame;
+    }
+
+    CallDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    /** Open client connections, for tests and operators. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket s;
+            try {
+                s = listener.accept();
+            } catch (IOException e) {
+                if (!closed) LOG.log(WARNING, "accept failed on port " + port() + ": " + e.getMessage());
+                continue;
+            }
+            try {
+                s.setTcpNoDelay(true);
+                ServerConnection c = new ServerConnection(this, s);
+                connections.add(c);
+                if (closed) c.close();
+                else Thread.ofVirtual().name("tarn-rpc-conn-" + s.getRemoteSocketAddress()).start(c::serve);
+            } catch (IOException e) {
+                LOG.log(DEBUG, "dropping connection from {0}: {1}", s.getRemoteSocketAddress(), e.getMessage());
+                closeQuietly(s);
+            }
+        }
+    }
+
+    void forget(ServerConnection c) {
+        connections.remove(c);
+    }
+
+    /** Runs a call on its own virtual thread, counted so that {@link #close()} can wait for it. */
+    boolean submit(Runnable call) {
+        synchronized (drainLock) {
+            if (closed) return false;
+            running++;
+        }
+        Thread.ofVirtual().start(() -> {
+            try {
+                call.run();
+            } finally {
+                synchronized (drainLock) {
+                    if (--running == 0) drainLock.notifyAll();
+                }
+            }
+        });
+        return true;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Stops accepting, drops every connection (clients retry elsewhere or after a restart) and waits
+     * up to 10 s for calls already running, so the service can be closed safely afterwards.
+     */
+    @Override
+    public void close() {
+        synchronized (drainLock) {
+            if (closed) return;
+            closed = true;
+        }
+        closeQuietly(listener);
+        for (ServerConnection c : connections) c.close();
+        long end = System.nanoTime() + DRAIN.toNanos();
+        synchronized (drainLock) {
+            while (running > 0) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    LOG.log(WARNING, "{0} metadata calls still running after {1}; closing anyway", running, DRAIN);
+                    break;
+                }
+                try {
+                    drainLock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        try {
+            acceptor.join(DRAIN);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.log(INFO, "metadata RPC on port {0} closed", String.valueOf(port()));
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            if (!(e instanceof SocketException)) LOG.log(DEBUG, "close failed: {0}", e.toString());
+        }
+    }
+}

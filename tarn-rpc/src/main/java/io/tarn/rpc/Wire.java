@@ -1,0 +1,32 @@
+package io.tarn.rpc;
+
+/**
+ * Constants of the frame layout (docs/adr/0030-rpc-protocol.md). Every frame is a big-endian u32
+ * payload length followed by the payload. A request payload is {@code u64 callId, u8 opcode,
+ * u32 deadlineMillis, args}; a response payload is {@code u64 callId, u8 status, body} where the
+ * body is the result for {@link #OK} or {@code errno name, message} for {@link #ERROR}.
+ */
+final class Wire {
+    /** "TRPC": the first four bytes each side sends on a new connection. */
+    static final int MAGIC = 0x54525043;
+    static final int VERSION_MIN = 1, VERSION_MAX = 1;
+    /** Client hello: magic, u16 min version, u16 max version. */
+    static final int HELLO_LENGTH = 8;
+    /** Server hello: magic, u16 chosen version (0: none in common), u64 server epoch. */
+    static final int SERVER_HELLO_LENGTH = 16;
+
+    static final int LENGTH_FIELD = 4;
+    static final int REQUEST_HEADER = 8 + 1 + 4;
+    static final int RESPONSE_HEADER = 8 + 1;
+    /** Offsets inside a whole frame (length field included), patched per attempt. */
+    static final int CALL_ID_AT = LENGTH_FIELD, OPCODE_AT = LENGTH_FIELD + 8, DEADLINE_AT = LENGTH_FIELD + 9;
+
+    static final byte OK = 0, ERROR = 1;
+
+    /** Call id 0 is never used by a client: a response with it reports a connection-level error. */
+    static final long NO_CALL = 0;
+
+    static final int DEFAULT_MAX_FRAME = 16 << 20;
+
+    private Wire() {}
+}

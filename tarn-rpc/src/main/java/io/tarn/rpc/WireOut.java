@@ -1,0 +1,190 @@
+package io.tarn.rpc;
+
+import io.tarn.api.Attr;
+import io.tarn.api.BlockRef;
+import io.tarn.api.Caller;
+import io.tarn.api.Ctx;
+import io.tarn.api.DirEntry;
+import io.tarn.api.DirPage;
+import io.tarn.api.SessionInfo;
+import io.tarn.api.SetAttr;
+import io.tarn.api.StatFs;
+import io.tarn.api.VolumeInfo;
+import io.tarn.api.VolumeSpec;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/** Builds one frame, big-endian, with the length field first and patched by {@link #frame()}. */
+final class WireOut {
+    private byte[] buf;
+    private int pos;
+
+    WireOut(int capacity) {
+        buf = new byte[Math.max(capacity, 32)];
+        pos = Wire.LENGTH_FIELD;
+    }
+
+    /** A request frame with room for callId and deadline, patched per attempt by the sender. */
+    static WireOut request(Op op) {
+        WireOut o = new WireOut(96);
+        o.i64(0).u8(op.code).i32(0);
+        return o;
+    }
+
+    static WireOut response(long callId, byte status) {
+        WireOut o = new WireOut(128);
+        o.i64(callId).u8(status);
+        return o;
+    }
+
+    /** Finishes the frame: writes the payload length and returns the backing array, valid up to {@link #length()}. */
+    byte[] frame() {
+        int n = pos - Wire.LENGTH_FIELD;
+        buf[0] = (byte) (n >>> 24);
+        buf[1] = (byte) (n >>> 16);
+        buf[2] = (byte) (n >>> 8);
+        buf[3] = (byte) n;
+        return buf;
+    }
+
+    int length() {
+        return pos;
+    }
+
+    private void room(int n) {
+        if (pos + n > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+    }
+
+    WireOut u8(int v) {
+        room(1);
+        buf[pos++] = (byte) v;
+        return this;
+    }
+
+    WireOut bool(boolean v) {
+        return u8(v ? 1 : 0);
+    }
+
+    WireOut i32(int v) {
+        room(4);
+        putInt(buf, pos, v);
+        pos += 4;
+        return this;
+    }
+
+    WireOut i64(long v) {
+        room(8);
+        putLong(buf, pos, v);
+        pos += 8;
+        return this;
+    }
+
+    /** A string as i32 byte length (-1 for null) and UTF-8 bytes. */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int) is the fast path for ASCII names
+    WireOut str(String s) {
+        if (s == null) return i32(-1);
+        if (isAscii(s)) {
+            int n = s.length();
+            i32(n);
+            room(n);
+            s.getBytes(0, n, buf, pos);
+            pos += n;
+            return this;
+        }
+        return bytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) if (s.charAt(i) >= 0x80) return false;
+        return true;
+    }
+
+    WireOut bytes(byte[] b) {
+        if (b == null) return i32(-1);
+        i32(b.length);
+        room(b.length);
+        System.arraycopy(b, 0, buf, pos, b.length);
+        pos += b.length;
+        return this;
+    }
+
+    WireOut ctx(Ctx c) {
+        i64(c.session()).i64(c.requestId());
+        Caller k = c.caller() == null ? Caller.ROOT : c.caller();
+        i32(k.uid()).i32(k.gid()).i32(k.pid()).i32(k.groups().length);
+        for (int g : k.groups()) i32(g);
+        return this;
+    }
+
+    WireOut attr(Attr a) {
+        return i64(a.ino()).i32(a.mode()).i32(a.nlink()).i32(a.uid()).i32(a.gid()).i32(a.rdev()).i64(a.size())
+                .i64(a.atimeNs()).i64(a.mtimeNs()).i64(a.ctimeNs());
+    }
+
+    WireOut setAttr(SetAttr s) {
+        return i32(s.valid()).i32(s.mode()).i32(s.uid()).i32(s.gid()).i64(s.size()).i64(s.atimeNs())
+                .i64(s.mtimeNs()).i64(s.ctimeNs());
+    }
+
+    WireOut blockRef(BlockRef b) {
+        return i64(b.index()).i64(b.blockId()).i32(b.length()).i32(b.storedLength()).i32(b.checksum());
+    }
+
+    WireOut blockRefs(List<BlockRef> list) {
+        i32(list.size());
+        for (BlockRef b : list) blockRef(b);
+        return this;
+    }
+
+    WireOut dirPage(DirPage p) {
+        i32(p.entries().size());
+        for (DirEntry e : p.entries()) {
+            str(e.name()).i64(e.ino()).i32(e.type()).bool(e.attr() != null);
+            if (e.attr() != null) attr(e.attr());
+        }
+        return bool(p.more());
+    }
+
+    WireOut strings(List<String> list) {
+        i32(list.size());
+        for (String s : list) str(s);
+        return this;
+    }
+
+    WireOut volumeSpec(VolumeSpec s) {
+        return str(s.name()).str(s.storeUri()).i32(s.blockSize()).str(s.compression()).i64(s.retentionSeconds());
+    }
+
+    WireOut volumeInfo(VolumeInfo v) {
+        return str(v.name()).str(v.uuid()).str(v.storeUri()).i32(v.blockSize()).str(v.compression())
+                .i64(v.retentionSeconds()).i64(v.createdNs()).i64(v.rootIno());
+    }
+
+    WireOut volumeInfos(List<VolumeInfo> list) {
+        i32(list.size());
+        for (VolumeInfo v : list) volumeInfo(v);
+        return this;
+    }
+
+    WireOut sessionInfo(SessionInfo s) {
+        return i64(s.session()).volumeInfo(s.volume());
+    }
+
+    WireOut statFs(StatFs s) {
+        return i64(s.usedBytes()).i64(s.usedInodes()).i64(s.quotaBytes()).i64(s.quotaInodes());
+    }
+
+    static void putInt(byte[] b, int at, int v) {
+        b[at] = (byte) (v >>> 24);
+        b[at + 1] = (byte) (v >>> 16);
+        b[at + 2] = (byte) (v >>> 8);
+        b[at + 3] = (byte) v;
+    }
+
+    static void putLong(byte[] b, int at, long v) {
+        putInt(b, at, (int) (v >>> 32));
+        putInt(b, at + 4, (int) v);
+    }
+}
