@@ -35,7 +35,7 @@ final class FakeMetaService implements MetaService {
     private final Map<Long, Node> nodes = new HashMap<>();
     private final Map<String, Object> outcomes = new HashMap<>();
     private long nextIno = 2, nextSession = 100, nextBlockId = 1;
-    final AtomicInteger applied = new AtomicInteger();
+    final AtomicInteger applied = new AtomicInteger(), heartbeats = new AtomicInteger();
     /** When set, getAttr of ino 999 waits for it: a call that hangs on the server. */
     volatile CountDownLatch gate;
 
@@ -79,6 +79,7 @@ final class FakeMetaService implements MetaService {
 
     @Override
     public synchronized void heartbeat(long session) {
+        heartbeats.incrementAndGet();
         if (!sessionVolumes.containsKey(session)) throw FsException.of(Errno.ESTALE, "session %d expired", session);
     }
 
