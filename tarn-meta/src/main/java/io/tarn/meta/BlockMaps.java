@@ -1,0 +1,80 @@
+package io.tarn.meta;
+
+import io.tarn.api.Attr;
+import io.tarn.api.BlockRef;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
+
+import java.util.List;
+
+/** Block maps of regular files: reading, committing new blocks, truncation, block id reservation. */
+final class BlockMaps {
+    static final int MAX_RESERVE = 1 << 20;
+
+    private BlockMaps() {}
+
+    static InodeRecord file(VolumeTx t, long ino) {
+        InodeRecord r = t.inode(ino);
+        if (r.isDir()) throw FsException.of(Errno.EISDIR, "inode %d is a directory", ino);
+        if (!r.isFile()) throw FsException.of(Errno.EINVAL, "inode %d is not a regular file", ino);
+        return r;
+    }
+
+    static List<BlockRef> blocks(VolumeTx t, long ino, long fromIndex, int count) {
+        file(t, ino);
+        if (fromIndex < 0 || count < 0) throw FsException.of(Errno.EINVAL, "bad block range");
+        long to = count == 0 ? fromIndex : Math.min(Long.MAX_VALUE, fromIndex + count);
+        if (to < fromIndex) to = Long.MAX_VALUE;
+        return t.blocks(ino, fromIndex, to, count);
+    }
+
+    /** Writers that hold the file open were checked at open; others need write permission now. */
+    static void checkWriter(VolumeTx t, long ino, InodeRecord r) {
+        if (!t.isOpenBySession(ino)) Permissions.check(t.caller, r, MetaService.W_OK, ino);
+    }
+
+    static Attr commit(VolumeTx t, long ino, List<BlockRef> blocks, long minSize, long mtimeNs) {
+        InodeRecord r = file(t, ino);
+        checkWriter(t, ino, r);
+        int bs = t.volume.blockSize();
+        for (BlockRef b : blocks) {
+            if (b.index() < 0 || b.length() < 0 || b.length() > bs || b.blockId() <= 0)
+                throw FsException.of(Errno.EINVAL, "bad block %s", b);
+            BlockRef old = t.block(ino, b.index());
+            if (old != null && old.blockId() != b.blockId()) t.garbage(ino, old);
+            t.w().put(Keys.block(t.vol, ino, b.index()), VolumeTx.encodeBlock(b));
+        }
+        long time = mtimeNs == 0 ? t.now : mtimeNs;
+        InodeRecord after = r.withSize(Math.max(r.size(), minSize)).withTimes(r.atimeNs(), time, time);
+        if (!Permissions.isRoot(t.caller)) after = after.withoutSuidSgid();
+        t.setSize(ino, r, after);
+        return after.attr(ino);
+    }
+
+    /**
+     * Sets the size: blocks wholly past the end become garbage, and the last block's length is
+     * trimmed so bytes beyond the new end read as zeros if the file grows again.
+     */
+    static InodeRecord truncate(VolumeTx t, long ino, InodeRecord r, long size) {
+        if (size < 0) throw FsException.of(Errno.EINVAL, "negative size");
+        if (size < r.size()) {
+            long bs = t.volume.blockSize();
+            long keep = (size + bs - 1) / bs;
+            t.dropBlocks(ino, keep);
+            int tail = (int) (size % bs);
+            if (tail != 0) {
+                BlockRef last = t.block(ino, keep - 1);
+                if (last != null && last.length() > tail)
+                    t.w().put(Keys.block(t.vol, ino, last.index()), VolumeTx.encodeBlock(
+                            new BlockRef(last.index(), last.blockId(), tail, last.storedLength(), last.checksum())));
+            }
+        }
+        return r.withSize(size);
+    }
+
+    static long reserve(VolumeTx t, int count) {
+        if (count <= 0 || count > MAX_RESERVE) throw FsException.of(Errno.EINVAL, "cannot reserve %d block ids", count);
+        return t.take("block", count, 1);
+    }
+}

@@ -1,0 +1,54 @@
+package io.tarn.meta;
+
+import io.tarn.api.kv.KvWriter;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Appends one redo record per committed mutation: the namespace keys it wrote (inodes, dentries,
+ * blocks, xattrs), so a past view is a checkpoint plus the records up to an instant (ADR 0020).
+ */
+final class Journal {
+    private static final byte FORMAT = 1;
+
+    private Journal() {}
+
+    static void append(KvWriter w, long vol, long now, long session, String op, StagedWrites changes) {
+        byte[] prefix = Keys.volumeData(vol);
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeByte(FORMAT);
+            out.writeLong(session);
+            out.writeUTF(op);
+            int[] count = {0};
+            changes.forEach((k, v) -> {
+                if (!journaled(k, prefix)) return;
+                try {
+                    out.writeShort(k.length - prefix.length);
+                    out.write(k, prefix.length, k.length - prefix.length);
+                    out.writeInt(v == null ? -1 : v.length);
+                    if (v != null) out.write(v);
+                    count[0]++;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            if (count[0] == 0) return;
+            w.put(Keys.journal(vol, now, ThreadLocalRandom.current().nextLong()), bytes.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean journaled(byte[] key, byte[] prefix) {
+        if (key.length <= prefix.length || !java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length))
+            return false;
+        byte space = key[prefix.length];
+        return space == Keys.INODE || space == Keys.DENTRY || space == Keys.BLOCK || space == Keys.XATTR;
+    }
+}

@@ -1,0 +1,396 @@
+package io.tarn.meta;
+
+import io.tarn.api.Attr;
+import io.tarn.api.BlockRef;
+import io.tarn.api.Ctx;
+import io.tarn.api.DirPage;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
+import io.tarn.api.SessionInfo;
+import io.tarn.api.SetAttr;
+import io.tarn.api.StatFs;
+import io.tarn.api.VolumeInfo;
+import io.tarn.api.VolumeSpec;
+import io.tarn.api.kv.KvReader;
+import io.tarn.api.kv.KvStore;
+import io.tarn.api.kv.KvWriter;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * {@link MetaService} over a {@link KvStore}: every call is one transaction. Mutations with a request
+ * id record their outcome in the same transaction, so a retry returns it without re-applying.
+ * Owns the store: {@link #close} closes it.
+ */
+public final class LocalMetaService implements MetaService {
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
+    /** Request outcomes kept per session after a heartbeat prunes them. */
+    public static final int KEPT_REQUESTS = 1024;
+    private static final System.Logger LOG = System.getLogger(LocalMetaService.class.getName());
+
+    private final KvStore kv;
+    private final InstantSource clock;
+    private final long timeoutNs;
+    private final InodeNumbers inodeNumbers;
+    private final ConcurrentHashMap<Long, Long> sessionVolumes = new ConcurrentHashMap<>();
+    private final AtomicLong lastSweepNs = new AtomicLong(Long.MIN_VALUE);
+
+    public LocalMetaService(KvStore kv) {
+        this(kv, Clock.systemUTC());
+    }
+
+    public LocalMetaService(KvStore kv, InstantSource clock) {
+        this(kv, clock, DEFAULT_SESSION_TIMEOUT);
+    }
+
+    public LocalMetaService(KvStore kv, InstantSource clock, Duration sessionTimeout) {
+        this.kv = kv;
+        this.clock = clock;
+        this.timeoutNs = sessionTimeout.toNanos();
+        this.inodeNumbers = new InodeNumbers(kv);
+    }
+
+    private long now() {
+        Instant i = clock.instant();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    // ---- volumes -------------------------------------------------------------------------------
+
+    @Override
+    public VolumeInfo createVolume(VolumeSpec spec) {
+        return kv.write(w -> Volumes.create(w, spec, now())).info();
+    }
+
+    @Override
+    public List<VolumeInfo> listVolumes() {
+        return kv.read(r -> Volumes.list(r).stream().map(VolumeRecord::info).toList());
+    }
+
+    @Override
+    public VolumeInfo volume(String name) {
+        return kv.read(r -> Volumes.byName(r, name)).info();
+    }
+
+    @Override
+    public void deleteVolume(String name) {
+        long id = kv.write(w -> {
+            long vol = Volumes.byName(w, name).id();
+            Volumes.delete(w, name);
+            return vol;
+        });
+        inodeNumbers.forget(id);
+        sessionVolumes.values().removeIf(v -> v == id);
+    }
+
+    // ---- sessions ------------------------------------------------------------------------------
+
+    @Override
+    public SessionInfo openSession(String volume, String clientName) {
+        maybeSweep();
+        return kv.write(w -> {
+            VolumeRecord v = Volumes.byName(w, volume);
+            return new SessionInfo(Sessions.open(w, v, clientName, now()), v.info());
+        });
+    }
+
+    @Override
+    public void heartbeat(long session) {
+        boolean alive = kv.write(w -> {
+            SessionRecord s = Sessions.get(w, session);
+            if (s == null) return false;
+            long now = now();
+            if (Sessions.expired(s, now, timeoutNs)) {
+                Sessions.end(w, session, s, now);
+                return false;
+            }
+            w.put(Keys.session(session), s.withHeartbeat(now).encode());
+            Sessions.pruneRequests(w, session, KEPT_REQUESTS);
+            return true;
+        });
+        if (!alive) {
+            sessionVolumes.remove(session);
+            throw FsException.of(Errno.ESTALE, "session %d has expired", session);
+        }
+        maybeSweep();
+    }
+
+    @Override
+    public void closeSession(long session) {
+        kv.write(w -> {
+            SessionRecord s = Sessions.get(w, session);
+            if (s != null) Sessions.end(w, session, s, now());
+            return null;
+        });
+        sessionVolumes.remove(session);
+    }
+
+    /** Ends every session whose last heartbeat is older than the timeout; returns how many. */
+    public int expireSessions() {
+        int n = kv.write(w -> {
+            long now = now();
+            int ended = 0;
+            for (Volumes.SessionRecordWithId s : Sessions.all(w)) {
+                if (Sessions.expired(s.record(), now, timeoutNs)) {
+                    Sessions.end(w, s.id(), s.record(), now);
+                    ended++;
+                }
+            }
+            return ended;
+        });
+        if (n > 0) LOG.log(System.Logger.Level.INFO, "expired {0} session(s)", n);
+        return n;
+    }
+
+    /** Sweeps expired sessions at most twice per timeout, piggybacking on session traffic. */
+    private void maybeSweep() {
+        long now = now(), last = lastSweepNs.get();
+        if (last != Long.MIN_VALUE && now - last < timeoutNs / 2) return;
+        if (lastSweepNs.compareAndSet(last, now)) expireSessions();
+    }
+
+    // ---- transactions --------------------------------------------------------------------------
+
+    private SessionRecord liveSession(KvReader r, long session, long now) {
+        SessionRecord s = Sessions.get(r, session);
+        if (s == null || Sessions.expired(s, now, timeoutNs))
+            throw FsException.of(Errno.ESTALE, "session %d is unknown or expired", session);
+        return s;
+    }
+
+    private VolumeRecord volumeOf(KvReader r, SessionRecord s, long session) {
+        VolumeRecord v = Volumes.byId(r, s.volume());
+        if (v == null) throw FsException.of(Errno.ESTALE, "the volume of session %d is gone", session);
+        return v;
+    }
+
+    private <T> T query(Ctx ctx, Function<VolumeTx, T> op) {
+        return kv.read(r -> {
+            long now = now();
+            SessionRecord s = liveSession(r, ctx.session(), now);
+            return op.apply(new VolumeTx(r, volumeOf(r, s, ctx.session()), ctx.session(), ctx.caller(), now));
+        });
+    }
+
+    /** Runs one mutation; with a request id, applies it at most once and replays its outcome. */
+    @SuppressWarnings("unchecked")
+    private <T> T mutate(Ctx ctx, String op, Function<VolumeTx, T> work) {
+        Outcome outcome = kv.write(w -> {
+            long now = now();
+            SessionRecord s = liveSession(w, ctx.session(), now);
+            VolumeRecord v = volumeOf(w, s, ctx.session());
+            byte[] requestKey = ctx.requestId() == 0 ? null : Keys.request(ctx.session(), ctx.requestId());
+            if (requestKey != null) {
+                byte[] prior = w.get(requestKey);
+                if (prior != null) return Outcome.decode(prior);
+            }
+            StagedWrites staged = new StagedWrites(w);
+            VolumeTx t = new VolumeTx(staged, v, ctx.session(), ctx.caller(), now);
+            Outcome result;
+            try {
+                result = Outcome.of(work.apply(t));
+                t.flushUsage();
+            } catch (FsException e) {
+                if (requestKey == null) throw e;
+                result = new Outcome.Failed(e.errno(), rawMessage(e));
+                w.put(requestKey, result.encode());
+                return result;
+            }
+            if (!staged.isEmpty()) Journal.append(w, v.id(), now, ctx.session(), op, staged);
+            staged.applyTo(w);
+            if (requestKey != null) w.put(requestKey, result.encode());
+            return result;
+        });
+        return (T) outcome.replay();
+    }
+
+    private static String rawMessage(FsException e) {
+        String m = e.getMessage(), prefix = e.errno().name() + ": ";
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    }
+
+    private long volumeIdOf(long session) {
+        Long vol = sessionVolumes.get(session);
+        if (vol != null) return vol;
+        long id = kv.read(r -> liveSession(r, session, now()).volume());
+        sessionVolumes.put(session, id);
+        return id;
+    }
+
+    // ---- namespace -----------------------------------------------------------------------------
+
+    @Override
+    public Attr lookup(Ctx ctx, long parent, String name) {
+        return query(ctx, t -> Namespace.lookup(t, parent, name));
+    }
+
+    @Override
+    public Attr getAttr(Ctx ctx, long ino) {
+        return query(ctx, t -> t.attr(ino));
+    }
+
+    @Override
+    public Attr setAttr(Ctx ctx, long ino, SetAttr changes) {
+        return mutate(ctx, "setattr", t -> Attributes.setAttr(t, ino, changes));
+    }
+
+    @Override
+    public Attr mknod(Ctx ctx, long parent, String name, int mode, int rdev) {
+        int m = Namespace.checkMknodType(mode, Permissions.isRoot(ctx.caller()));
+        long ino = inodeNumbers.next(volumeIdOf(ctx.session()));
+        return mutate(ctx, "mknod", t -> Namespace.makeNode(t, parent, name, m, rdev, null, ino));
+    }
+
+    @Override
+    public Attr create(Ctx ctx, long parent, String name, int mode, int openFlags) {
+        long ino = inodeNumbers.next(volumeIdOf(ctx.session()));
+        return mutate(ctx, "create", t -> {
+            Attr a = Namespace.makeNode(t, parent, name, Attr.S_IFREG | (mode & 07777), 0, null, ino);
+            Sessions.addOpen(t, ino);
+            return a;
+        });
+    }
+
+    @Override
+    public Attr mkdir(Ctx ctx, long parent, String name, int mode) {
+        long ino = inodeNumbers.next(volumeIdOf(ctx.session()));
+        return mutate(ctx, "mkdir", t -> Namespace.makeNode(t, parent, name, Attr.S_IFDIR | (mode & 07777), 0, null, ino));
+    }
+
+    @Override
+    public Attr symlink(Ctx ctx, long parent, String name, String target) {
+        Names.checkTarget(target);
+        long ino = inodeNumbers.next(volumeIdOf(ctx.session()));
+        return mutate(ctx, "symlink", t -> Namespace.makeNode(t, parent, name, Attr.S_IFLNK | 0777, 0, target, ino));
+    }
+
+    @Override
+    public String readlink(Ctx ctx, long ino) {
+        return query(ctx, t -> Namespace.readlink(t, ino));
+    }
+
+    @Override
+    public Attr link(Ctx ctx, long ino, long newParent, String newName) {
+        return mutate(ctx, "link", t -> Namespace.link(t, ino, newParent, newName));
+    }
+
+    @Override
+    public void unlink(Ctx ctx, long parent, String name) {
+        mutate(ctx, "unlink", t -> {
+            Namespace.unlink(t, parent, name);
+            return null;
+        });
+    }
+
+    @Override
+    public void rmdir(Ctx ctx, long parent, String name) {
+        mutate(ctx, "rmdir", t -> {
+            Namespace.rmdir(t, parent, name);
+            return null;
+        });
+    }
+
+    @Override
+    public void rename(Ctx ctx, long parent, String name, long newParent, String newName, int flags) {
+        mutate(ctx, "rename", t -> {
+            Renames.rename(t, parent, name, newParent, newName, flags);
+            return null;
+        });
+    }
+
+    @Override
+    public DirPage readDir(Ctx ctx, long ino, String after, int limit, boolean plus) {
+        return query(ctx, t -> Namespace.readDir(t, ino, after, limit, plus));
+    }
+
+    @Override
+    public void access(Ctx ctx, long ino, int mask) {
+        query(ctx, t -> {
+            Attributes.access(t, ino, mask);
+            return null;
+        });
+    }
+
+    @Override
+    public Attr open(Ctx ctx, long ino, int flags) {
+        return mutate(ctx, "open", t -> {
+            InodeRecord r = Attributes.open(t, ino, flags);
+            Sessions.addOpen(t, ino);
+            return r.attr(ino);
+        });
+    }
+
+    @Override
+    public void release(Ctx ctx, long ino) {
+        mutate(ctx, "release", t -> {
+            Sessions.release(t, ino);
+            return null;
+        });
+    }
+
+    @Override
+    public StatFs statFs(Ctx ctx) {
+        return query(ctx, t -> {
+            long[] u = t.usage();
+            return new StatFs(u[0], u[1], 0, 0);
+        });
+    }
+
+    // ---- data ----------------------------------------------------------------------------------
+
+    @Override
+    public List<BlockRef> blocks(Ctx ctx, long ino, long fromIndex, int count) {
+        return query(ctx, t -> BlockMaps.blocks(t, ino, fromIndex, count));
+    }
+
+    @Override
+    public Attr commitBlocks(Ctx ctx, long ino, List<BlockRef> blocks, long minSize, long mtimeNs) {
+        return mutate(ctx, "commit", t -> BlockMaps.commit(t, ino, blocks, minSize, mtimeNs));
+    }
+
+    @Override
+    public long reserveBlockIds(Ctx ctx, int count) {
+        return mutate(ctx, "reserve", t -> BlockMaps.reserve(t, count));
+    }
+
+    // ---- extended attributes -------------------------------------------------------------------
+
+    @Override
+    public byte[] getXattr(Ctx ctx, long ino, String name) {
+        return query(ctx, t -> Xattrs.get(t, ino, name));
+    }
+
+    @Override
+    public void setXattr(Ctx ctx, long ino, String name, byte[] value, int flags) {
+        mutate(ctx, "setxattr", t -> {
+            Xattrs.set(t, ino, name, value, flags);
+            return null;
+        });
+    }
+
+    @Override
+    public List<String> listXattr(Ctx ctx, long ino) {
+        return query(ctx, t -> Xattrs.list(t, ino));
+    }
+
+    @Override
+    public void removeXattr(Ctx ctx, long ino, String name) {
+        mutate(ctx, "removexattr", t -> {
+            Xattrs.remove(t, ino, name);
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        kv.close();
+    }
+}

@@ -1,0 +1,78 @@
+package io.tarn.meta;
+
+import io.tarn.api.Attr;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.VolumeSpec;
+import io.tarn.api.kv.KvEntry;
+import io.tarn.api.kv.KvReader;
+import io.tarn.api.kv.KvWriter;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** Volume records: creation with an empty root directory, listing, lookup by name, deletion. */
+final class Volumes {
+    static final int ROOT_MODE = Attr.S_IFDIR | 0755;
+    static final long FIRST_INO = 2;
+
+    private Volumes() {}
+
+    static VolumeRecord create(KvWriter w, VolumeSpec spec, long now) {
+        byte[] nameKey = Keys.volumeName(spec.name());
+        if (w.get(nameKey) != null) throw FsException.of(Errno.EEXIST, "volume %s exists", spec.name());
+        byte[] counter = Keys.global("volume");
+        long id = Math.max(1, Keys.toLong(w.get(counter)));
+        w.put(counter, Keys.ofLong(id + 1));
+        VolumeRecord v = new VolumeRecord(id, spec.name(), UUID.randomUUID().toString(), spec.storeUri(),
+                spec.blockSize(), spec.compression(), spec.retentionSeconds(), now);
+        w.put(nameKey, Keys.ofLong(id));
+        w.put(Keys.volume(id), v.encode());
+        VolumeTx t = new VolumeTx(w, v, 0, io.tarn.api.Caller.ROOT, now);
+        t.addInode(VolumeRecord.ROOT_INO, new InodeRecord(ROOT_MODE, 0, 0, 2, 0, 0, now, now, now, 0, null));
+        t.flushUsage();
+        w.put(Keys.counter(id, "ino"), Keys.ofLong(FIRST_INO));
+        return v;
+    }
+
+    static VolumeRecord byName(KvReader r, String name) {
+        byte[] id = r.get(Keys.volumeName(name));
+        VolumeRecord v = id == null ? null : byId(r, Keys.toLong(id));
+        if (v == null) throw FsException.of(Errno.ENOENT, "no volume %s", name);
+        return v;
+    }
+
+    static VolumeRecord byId(KvReader r, long id) {
+        byte[] v = r.get(Keys.volume(id));
+        return v == null ? null : VolumeRecord.decode(v);
+    }
+
+    static List<VolumeRecord> list(KvReader r) {
+        byte[] prefix = {Keys.VOLUME};
+        List<VolumeRecord> out = new ArrayList<>();
+        for (KvEntry e : r.scan(prefix, Keys.end(prefix), Integer.MAX_VALUE)) out.add(VolumeRecord.decode(e.value()));
+        out.sort((a, b) -> a.name().compareTo(b.name()));
+        return out;
+    }
+
+    static void delete(KvWriter w, String name) {
+        VolumeRecord v = byName(w, name);
+        for (SessionRecordWithId s : Sessions.all(w)) if (s.record().volume() == v.id()) Sessions.forget(w, s.id());
+        deletePrefix(w, Keys.volumeData(v.id()));
+        w.delete(Keys.volume(v.id()));
+        w.delete(Keys.volumeName(name));
+    }
+
+    static void deletePrefix(KvWriter w, byte[] prefix) {
+        byte[] end = Keys.end(prefix), from = prefix;
+        while (true) {
+            List<KvEntry> page = w.scan(from, end, 1000);
+            for (KvEntry e : page) w.delete(e.key());
+            if (page.size() < 1000) return;
+            from = Keys.after(page.getLast().key());
+        }
+    }
+
+    record SessionRecordWithId(long id, SessionRecord record) {}
+}
