@@ -86,7 +86,7 @@ final class ServerConnection {
             if (length < 0 || length > server.maxFrame()) {
                 long callId = length >= 8 ? in.readLong() : Wire.NO_CALL;
                 LOG.log(WARNING, "closing connection from {0}: request frame of {1} bytes exceeds the limit of {2}",
-                        peer, Integer.toUnsignedString(length), server.maxFrame());
+                        peer, Integer.toUnsignedString(length), String.valueOf(server.maxFrame()));
                 reply(CallDispatcher.error(callId, FsException.of(Errno.E2BIG,
                         "request frame of %s bytes exceeds the limit of %d", Integer.toUnsignedString(length), server.maxFrame())));
                 return;
