@@ -1,0 +1,169 @@
+package io.tarn.client.block;
+
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Turns block contents into self-verifying objects and back. A block is compressed with the volume's
+ * codec only when that saves at least 1/16 of its size; otherwise it is stored raw, decided per block,
+ * which also keeps ranged reads possible. Decoding checks every field and checksum: a truncated,
+ * altered or misplaced object fails with FsException(EIO) naming its key (and is logged), never with
+ * wrong bytes. Thread-safe.
+ */
+public final class BlockCodec {
+    private static final System.Logger LOG = System.getLogger(BlockCodec.class.getName());
+    static final int CIPHER_NONE = 0;
+
+    private final Compression compression;
+
+    public BlockCodec(Compression compression) {
+        this.compression = compression;
+    }
+
+    public Compression compression() {
+        return compression;
+    }
+
+    /** An encoded object: {@code bytes} ready to put; {@code checksum} is the payload CRC32C a BlockRef records. */
+    public record Encoded(ByteBuffer bytes, int checksum, boolean raw) {
+        public int storedLength() {
+            return bytes.remaining();
+        }
+    }
+
+    public Encoded encode(long blockId, byte[] src, int off, int len) {
+        if (len < 0 || len > BlockFormat.MAX_PLAIN) throw new IllegalArgumentException("block of " + len + " bytes");
+        if (compression != Compression.NONE && len > 0) {
+            int head = BlockFormat.headerLength(false, len);
+            byte[] out = new byte[head + compression.maxCompressedLength(len)];
+            int n = compression.compress(src, off, len, out, head);
+            if (n < len - (len >>> 4)) {
+                int payloadCrc = BlockFormat.crc(out, head, n);
+                int plainCrc = BlockFormat.crc(src, off, len);
+                BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, compression.id,
+                        CIPHER_NONE, head, blockId, len, n, payloadCrc, plainCrc, BlockFormat.CHUNK_SHIFT, new int[0]));
+                return new Encoded(ByteBuffer.wrap(out, 0, head + n).slice(), payloadCrc, false);
+            }
+        }
+        int head = BlockFormat.headerLength(true, len);
+        byte[] out = new byte[head + len];
+        System.arraycopy(src, off, out, head, len);
+        int[] chunkCrcs = new int[BlockFormat.chunks(len)];
+        for (int c = 0; c < chunkCrcs.length; c++) {
+            int from = c << BlockFormat.CHUNK_SHIFT;
+            chunkCrcs[c] = BlockFormat.crc(out, head + from, Math.min(BlockFormat.CHUNK, len - from));
+        }
+        int crc = BlockFormat.crc(out, head, len);
+        BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, Compression.NONE.id,
+                CIPHER_NONE, head, blockId, len, len, crc, crc, BlockFormat.CHUNK_SHIFT, chunkCrcs));
+        return new Encoded(ByteBuffer.wrap(out), crc, true);
+    }
+
+    /** The plain bytes of a whole object, verified against everything the header and {@code blockId} promise. */
+    public byte[] decode(String key, long blockId, ByteBuffer object) {
+        return decode(key, blockId, object, false, 0);
+    }
+
+    /** As {@link #decode(String, long, ByteBuffer)}, also checking the size and payload checksum the block map recorded. */
+    public byte[] decode(String key, io.tarn.api.BlockRef ref, ByteBuffer object) {
+        if (object.remaining() != ref.storedLength())
+            throw corrupt(key, "object has " + object.remaining() + " bytes, the block map says " + ref.storedLength());
+        return decode(key, ref.blockId(), object, true, ref.checksum());
+    }
+
+    private byte[] decode(String key, long blockId, ByteBuffer object, boolean checkCrc, int expectedCrc) {
+        try {
+            BlockFormat.Header h = checkedHeader(object, blockId);
+            if (checkCrc && h.payloadCrc() != expectedCrc)
+                throw new BlockFormat.Corrupt("payload checksum differs from the block map's");
+            int size = object.remaining();
+            int payload = size - h.headerLength();
+            if (payload < h.payloadLength()) throw new BlockFormat.Corrupt("truncated: " + size + " bytes, header promises "
+                    + (h.headerLength() + h.payloadLength()));
+            if (payload > h.payloadLength()) throw new BlockFormat.Corrupt("trailing bytes after the payload");
+            ByteBuffer p = object.duplicate().position(object.position() + h.headerLength()).slice();
+            if (BlockFormat.crc(p) != h.payloadCrc()) throw new BlockFormat.Corrupt("payload checksum mismatch");
+            Compression c = Compression.byId(h.codec());
+            if (c == null) throw new BlockFormat.Corrupt("codec id " + h.codec() + " is not known to this build");
+            if (c == Compression.NONE && h.chunkCrcs().length != BlockFormat.chunks(h.plainLength()))
+                throw new BlockFormat.Corrupt("raw block without its chunk table");
+            byte[] plain = new byte[h.plainLength()];
+            byte[] src;
+            int srcOff;
+            if (p.hasArray()) {
+                src = p.array();
+                srcOff = p.arrayOffset() + p.position();
+            } else {
+                src = new byte[p.remaining()];
+                p.duplicate().get(src);
+                srcOff = 0;
+            }
+            if (!c.decompress(src, srcOff, h.payloadLength(), plain)) throw new BlockFormat.Corrupt(c.volumeName() + " payload does not decode");
+            if (c != Compression.NONE && BlockFormat.crc(plain, 0, plain.length) != h.plainCrc())
+                throw new BlockFormat.Corrupt("plain checksum mismatch");
+            return plain;
+        } catch (BlockFormat.Corrupt e) {
+            throw corrupt(key, e.getMessage());
+        }
+    }
+
+    /**
+     * If an object of {@code storedLength} bytes may be a raw block, its plain length, else -1. A hint
+     * only (a compressed object can have the same size); the header of a ranged read settles it.
+     */
+    static int rawPlainLength(int storedLength) {
+        int guess = (int) ((storedLength - BlockFormat.FIXED - 4L) * BlockFormat.CHUNK / (BlockFormat.CHUNK + 4));
+        for (int p = Math.max(0, guess - 2); p <= guess + 2; p++)
+            if (p <= BlockFormat.MAX_PLAIN && BlockFormat.headerLength(true, p) + p == storedLength) return p;
+        return -1;
+    }
+
+    /** Object bytes {@code [0, headerLength)} of a raw block of {@code plainLength}. */
+    static int rawHeaderLength(int plainLength) {
+        return BlockFormat.headerLength(true, plainLength);
+    }
+
+    /**
+     * Plain bytes of chunks {@code [firstChunk, firstChunk + n)} of a raw block, from its header bytes and the
+     * payload bytes of those chunks, each chunk verified against the header's chunk table; null if the
+     * header is sound but the block is not stored raw (then only a whole read can serve it).
+     */
+    public byte[] decodeChunks(String key, long blockId, ByteBuffer header, int firstChunk, ByteBuffer chunks) {
+        try {
+            BlockFormat.Header h = checkedHeader(header, blockId);
+            if (h.codec() != Compression.NONE.id) return null;
+            int from = firstChunk << BlockFormat.CHUNK_SHIFT;
+            if (firstChunk < 0 || from > h.plainLength()) throw new BlockFormat.Corrupt("chunk " + firstChunk + " out of range");
+            byte[] out = new byte[chunks.remaining()];
+            chunks.duplicate().get(out);
+            int pos = 0;
+            for (int c = firstChunk; pos < out.length; c++) {
+                if (c >= h.chunkCrcs().length) throw new BlockFormat.Corrupt("more bytes than chunks");
+                int want = Math.min(BlockFormat.CHUNK, h.plainLength() - (c << BlockFormat.CHUNK_SHIFT));
+                if (pos + want > out.length) throw new BlockFormat.Corrupt("truncated in chunk " + c);
+                if (BlockFormat.crc(out, pos, want) != h.chunkCrcs()[c]) throw new BlockFormat.Corrupt("checksum mismatch in chunk " + c);
+                pos += want;
+            }
+            return out;
+        } catch (BlockFormat.Corrupt e) {
+            throw corrupt(key, e.getMessage());
+        }
+    }
+
+    private static BlockFormat.Header checkedHeader(ByteBuffer object, long blockId) {
+        BlockFormat.Header h = BlockFormat.read(object);
+        if (h.blockId() != blockId)
+            throw new BlockFormat.Corrupt(String.format("holds block %016x, not %016x", h.blockId(), blockId));
+        if (h.cipher() != CIPHER_NONE)
+            throw new BlockFormat.Corrupt("encrypted with cipher " + h.cipher() + ", which this client cannot decrypt");
+        return h;
+    }
+
+    static FsException corrupt(String key, String why) {
+        FsException e = new FsException(Errno.EIO, "block object " + key + " is corrupt: " + why);
+        LOG.log(System.Logger.Level.WARNING, e.getMessage());
+        return e;
+    }
+}

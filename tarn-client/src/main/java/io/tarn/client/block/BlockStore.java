@@ -1,0 +1,226 @@
+package io.tarn.client.block;
+
+import io.tarn.api.BlockRef;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.ObjectStore;
+import io.tarn.api.ObjectStoreException;
+import io.tarn.objectstore.RetryPolicy;
+import io.tarn.objectstore.RetryingObjectStore;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Moves one volume's blocks between the client and the object store: encodes and uploads, fetches and
+ * decodes, in parallel on virtual threads with at most {@code uploads} puts and {@code downloads} gets
+ * in flight. Whole decoded blocks go through a bounded {@link BlockCache}; a small read of a raw-stored
+ * block may fetch only the chunks it needs. Objects are written once under a fresh block id and never
+ * overwritten. Store failures are retried (by the policy) and then become FsException(EIO) here, in
+ * one place. Thread-safe.
+ */
+public final class BlockStore implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(BlockStore.class.getName());
+
+    private final ObjectStore store;
+    private final BlockKeys keys;
+    private final BlockCodec codec;
+    private final BlockCache cache;
+    private final Semaphore uploadPermits, downloadPermits;
+    private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tarn-block-", 0).factory());
+    private final AtomicLong puts = new AtomicLong(), wholeGets = new AtomicLong(), rangeGets = new AtomicLong(),
+            bytesUp = new AtomicLong(), bytesDown = new AtomicLong();
+
+    public BlockStore(ObjectStore store, BlockKeys keys, BlockCodec codec, int uploads, int downloads, long cacheBytes, RetryPolicy retry) {
+        this.store = new RetryingObjectStore(store, retry);
+        this.keys = keys;
+        this.codec = codec;
+        this.cache = new BlockCache(cacheBytes);
+        this.uploadPermits = new Semaphore(Math.max(1, uploads));
+        this.downloadPermits = new Semaphore(Math.max(1, downloads));
+    }
+
+    public BlockKeys keys() {
+        return keys;
+    }
+
+    public BlockCache cache() {
+        return cache;
+    }
+
+    /**
+     * Encodes {@code data[0, len)} as block {@code index} under the fresh id {@code blockId} and stores it,
+     * asynchronously; {@code data} must not change until the future completes. Fails with FsException(EIO).
+     */
+    public CompletableFuture<BlockRef> upload(long index, long blockId, byte[] data, int len) {
+        return CompletableFuture.supplyAsync(() -> put(index, blockId, data, len), threads);
+    }
+
+    /** {@link #upload} on the calling thread. */
+    public BlockRef put(long index, long blockId, byte[] data, int len) {
+        BlockCodec.Encoded e = codec.encode(blockId, data, 0, len);
+        String key = keys.key(blockId);
+        withPermit(uploadPermits, () -> {
+            try {
+                store.put(key, e.bytes());
+            } catch (ObjectStoreException ex) {
+                throw storeFailure("write", key, ex);
+            }
+            return null;
+        });
+        puts.incrementAndGet();
+        bytesUp.addAndGet(e.storedLength());
+        return new BlockRef(index, blockId, len, e.storedLength(), e.checksum());
+    }
+
+    /** The whole plain content of a block's object (cached, one fetch for concurrent misses). Do not modify it. */
+    public byte[] block(BlockRef ref) {
+        return cache.get(ref.blockId(), () -> fetchWhole(ref));
+    }
+
+    /**
+     * Copies plain bytes {@code [from, from+len)} of block {@code ref} into {@code dst}; the range lies within
+     * {@code ref.length()}. {@code preferRange}: the caller reads randomly, so a raw-stored block not in the
+     * cache is read by chunks when that moves much less than the whole object.
+     */
+    public void read(BlockRef ref, int from, int len, byte[] dst, int dstOff, boolean preferRange) {
+        if (len == 0) return;
+        byte[] cached = cache.getIfPresent(ref.blockId());
+        if (cached == null && preferRange) {
+            byte[] part = tryChunks(ref, from, len);
+            if (part != null) {
+                int chunkStart = (from >>> BlockFormat.CHUNK_SHIFT) << BlockFormat.CHUNK_SHIFT;
+                System.arraycopy(part, from - chunkStart, dst, dstOff, len);
+                return;
+            }
+        }
+        byte[] plain = cached != null ? cached : block(ref);
+        if (plain.length < from + len)
+            throw new FsException(Errno.EIO, "block object " + keys.key(ref.blockId()) + " holds " + plain.length
+                    + " bytes, the block map says " + ref.length());
+        System.arraycopy(plain, from, dst, dstOff, len);
+    }
+
+    /** Runs reads in parallel (each within the download bound) and waits for all; the first failure is thrown. */
+    public void readAll(List<Runnable> reads) {
+        if (reads.size() == 1) {
+            reads.getFirst().run();
+            return;
+        }
+        List<Future<?>> fs = new ArrayList<>(reads.size());
+        for (Runnable r : reads) fs.add(threads.submit(r));
+        RuntimeException first = null;
+        for (Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (first == null) first = e.getCause() instanceof RuntimeException re ? re
+                        : new FsException(Errno.EIO, "block read failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FsException(Errno.EINTR, "interrupted while reading blocks");
+            }
+        }
+        if (first != null) throw first;
+    }
+
+    /** Deletes a block's object (garbage collection and tests; files never need it). */
+    public void delete(long blockId) {
+        String key = keys.key(blockId);
+        cache.invalidate(blockId);
+        try {
+            store.delete(key);
+        } catch (ObjectStoreException e) {
+            throw storeFailure("delete", key, e);
+        }
+    }
+
+    private byte[] fetchWhole(BlockRef ref) {
+        String key = keys.key(ref.blockId());
+        ByteBuffer obj = withPermit(downloadPermits, () -> get(key, 0, -1));
+        wholeGets.incrementAndGet();
+        bytesDown.addAndGet(obj.remaining());
+        return codec.decode(key, ref, obj);
+    }
+
+    /** The verified chunks covering {@code [from, from+len)}, or null when a whole read is the better (or only) way. */
+    private byte[] tryChunks(BlockRef ref, int from, int len) {
+        int plainLen = BlockCodec.rawPlainLength(ref.storedLength());
+        if (plainLen < ref.length()) return null;
+        int firstChunk = from >>> BlockFormat.CHUNK_SHIFT;
+        int lastChunk = (from + len - 1) >>> BlockFormat.CHUNK_SHIFT;
+        int spanStart = firstChunk << BlockFormat.CHUNK_SHIFT;
+        int spanEnd = Math.min(plainLen, (lastChunk + 1) << BlockFormat.CHUNK_SHIFT);
+        if ((long) (spanEnd - spanStart) * 4 > plainLen) return null;
+        String key = keys.key(ref.blockId());
+        int headerLen = BlockCodec.rawHeaderLength(plainLen);
+        return withPermit(downloadPermits, () -> {
+            CompletableFuture<ByteBuffer> header = CompletableFuture.supplyAsync(() -> get(key, 0, headerLen), threads);
+            ByteBuffer chunks = get(key, headerLen + spanStart, spanEnd - spanStart);
+            ByteBuffer h;
+            try {
+                h = header.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+            rangeGets.addAndGet(2);
+            bytesDown.addAndGet(h.remaining() + chunks.remaining());
+            if (chunks.remaining() != spanEnd - spanStart)
+                throw BlockCodec.corrupt(key, "truncated: range of " + chunks.remaining() + " bytes, expected " + (spanEnd - spanStart));
+            return codec.decodeChunks(key, ref.blockId(), h, firstChunk, chunks);
+        });
+    }
+
+    private ByteBuffer get(String key, long offset, int length) {
+        try {
+            return store.get(key, offset, length).orElseThrow(() -> {
+                FsException e = new FsException(Errno.EIO, "block object " + key + " is missing from " + store.describe());
+                LOG.log(System.Logger.Level.ERROR, e.getMessage());
+                return e;
+            });
+        } catch (ObjectStoreException e) {
+            throw storeFailure("read", key, e);
+        }
+    }
+
+    private FsException storeFailure(String what, String key, ObjectStoreException e) {
+        LOG.log(System.Logger.Level.WARNING, "cannot {0} block object {1}: {2}", what, key, e.getMessage());
+        return new FsException(Errno.EIO, "cannot " + what + " block object " + key + " in " + store.describe() + ": " + e.getMessage(), e);
+    }
+
+    private static <T> T withPermit(Semaphore permits, Supplier<T> work) {
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FsException(Errno.EINTR, "interrupted while waiting for the object store");
+        }
+        try {
+            return work.get();
+        } finally {
+            permits.release();
+        }
+    }
+
+    /** Counters for tests and metrics: puts, whole-object gets, ranged gets, bytes up, bytes down. */
+    public record Stats(long puts, long wholeGets, long rangeGets, long bytesUp, long bytesDown) {}
+
+    public Stats stats() {
+        return new Stats(puts.get(), wholeGets.get(), rangeGets.get(), bytesUp.get(), bytesDown.get());
+    }
+
+    @Override
+    public void close() {
+        threads.shutdown();
+    }
+}
