@@ -1,0 +1,88 @@
+package io.tarn.fuse;
+
+import java.time.Duration;
+
+/**
+ * How a session serves: worker threads and queues, the INIT flags we ask for, size limits, and the
+ * default cache timeouts used when a reply does not carry its own. Build with {@link #builder()}.
+ *
+ * @param workers          platform threads reading requests, each on its own cloned queue if {@code cloneQueues}
+ * @param handoffReady     workers wait in poll(2) beside an eventfd so they can stop without unmounting
+ *                         (one extra syscall per request); required for {@link FuseSession#handOff}
+ * @param maxWrite         largest WRITE (and READ) payload; 1 MiB needs max_pages 256
+ * @param maxReadahead     0 takes the kernel's offer; the kernel only lets us lower it
+ */
+public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady, int maxWrite, int maxReadahead,
+                         boolean asyncRead, boolean parallelDirops, boolean readdirplus, boolean readdirplusAuto,
+                         boolean writebackCache, boolean posixLocks, boolean flockLocks, boolean atomicOTrunc,
+                         boolean exportSupport, boolean cacheSymlinks, boolean autoInvalData,
+                         boolean handleKillpriv, boolean supplementaryGroups, boolean noOpenSupport,
+                         long entryTimeoutNanos, long attrTimeoutNanos, int maxBackground,
+                         int congestionThreshold) {
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static FuseConfig defaults() {
+        return builder().build();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.workers = workers; b.cloneQueues = cloneQueues; b.handoffReady = handoffReady; b.maxWrite = maxWrite;
+        b.maxReadahead = maxReadahead; b.asyncRead = asyncRead; b.parallelDirops = parallelDirops;
+        b.readdirplus = readdirplus; b.readdirplusAuto = readdirplusAuto; b.writebackCache = writebackCache;
+        b.posixLocks = posixLocks; b.flockLocks = flockLocks; b.atomicOTrunc = atomicOTrunc;
+        b.exportSupport = exportSupport; b.cacheSymlinks = cacheSymlinks; b.autoInvalData = autoInvalData;
+        b.handleKillpriv = handleKillpriv; b.supplementaryGroups = supplementaryGroups;
+        b.noOpenSupport = noOpenSupport; b.entryTimeoutNanos = entryTimeoutNanos;
+        b.attrTimeoutNanos = attrTimeoutNanos; b.maxBackground = maxBackground;
+        b.congestionThreshold = congestionThreshold;
+        return b;
+    }
+
+    /** Mutable builder with the defaults we measured as sensible on a small machine. */
+    public static final class Builder {
+        private int workers = 2;
+        private boolean cloneQueues = true, handoffReady = false;
+        private int maxWrite = 1 << 20, maxReadahead = 0;
+        private boolean asyncRead = true, parallelDirops = true, readdirplus = false, readdirplusAuto = true;
+        private boolean writebackCache = false, posixLocks = false, flockLocks = false, atomicOTrunc = true;
+        private boolean exportSupport = false, cacheSymlinks = false, autoInvalData = true, handleKillpriv = false;
+        private boolean supplementaryGroups = true, noOpenSupport = false;
+        private long entryTimeoutNanos = 1_000_000_000L, attrTimeoutNanos = 1_000_000_000L;
+        private int maxBackground = 64, congestionThreshold = 48;
+
+        public Builder workers(int n) { workers = Math.max(1, n); return this; }
+        public Builder cloneQueues(boolean v) { cloneQueues = v; return this; }
+        public Builder handoffReady(boolean v) { handoffReady = v; return this; }
+        public Builder maxWrite(int bytes) { maxWrite = Math.max(4096, bytes); return this; }
+        public Builder maxReadahead(int bytes) { maxReadahead = bytes; return this; }
+        public Builder asyncRead(boolean v) { asyncRead = v; return this; }
+        public Builder parallelDirops(boolean v) { parallelDirops = v; return this; }
+        public Builder readdirplus(boolean v, boolean auto) { readdirplus = v; readdirplusAuto = auto; return this; }
+        public Builder writebackCache(boolean v) { writebackCache = v; return this; }
+        public Builder posixLocks(boolean v) { posixLocks = v; return this; }
+        public Builder flockLocks(boolean v) { flockLocks = v; return this; }
+        public Builder atomicOTrunc(boolean v) { atomicOTrunc = v; return this; }
+        public Builder exportSupport(boolean v) { exportSupport = v; return this; }
+        public Builder cacheSymlinks(boolean v) { cacheSymlinks = v; return this; }
+        public Builder autoInvalData(boolean v) { autoInvalData = v; return this; }
+        public Builder handleKillpriv(boolean v) { handleKillpriv = v; return this; }
+        public Builder supplementaryGroups(boolean v) { supplementaryGroups = v; return this; }
+        public Builder noOpenSupport(boolean v) { noOpenSupport = v; return this; }
+        public Builder entryTimeout(Duration d) { entryTimeoutNanos = d.toNanos(); return this; }
+        public Builder attrTimeout(Duration d) { attrTimeoutNanos = d.toNanos(); return this; }
+        public Builder maxBackground(int n) { maxBackground = n; return this; }
+        public Builder congestionThreshold(int n) { congestionThreshold = n; return this; }
+
+        public FuseConfig build() {
+            return new FuseConfig(workers, cloneQueues, handoffReady, maxWrite, maxReadahead, asyncRead,
+                    parallelDirops, readdirplus, readdirplusAuto, writebackCache, posixLocks, flockLocks,
+                    atomicOTrunc, exportSupport, cacheSymlinks, autoInvalData, handleKillpriv,
+                    supplementaryGroups, noOpenSupport, entryTimeoutNanos, attrTimeoutNanos, maxBackground,
+                    congestionThreshold);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.tarn.fuse;
+
+import io.tarn.api.Caller;
+import io.tarn.fuse.proto.Opcode;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One request from the kernel as the filesystem sees it: who asks, and the means to answer later.
+ * Valid until replied; a filesystem that calls {@link #defer()} owns the reply from then on.
+ */
+public final class Request {
+    final Queue queue;
+    final long unique;
+    final int opcode;
+    final long nodeId;
+    private final int uid, gid, pid;
+    final int[] groups;
+    /** GETXATTR/LISTXATTR: the size the caller's buffer has (0 = probe). */
+    int sizeArg;
+    DirBuffer dir;
+    /** Set when a reply buffer left the worker with this request. */
+    Outbox box;
+    Worker worker;
+    private volatile Deferred<?> deferred;
+    private volatile boolean interrupted;
+    private Runnable onInterrupt;
+
+    Request(Queue queue, long unique, int opcode, long nodeId, int uid, int gid, int pid, int[] groups) {
+        this.queue = queue;
+        this.unique = unique;
+        this.opcode = opcode;
+        this.nodeId = nodeId;
+        this.uid = uid;
+        this.gid = gid;
+        this.pid = pid;
+        this.groups = groups;
+    }
+
+    /** The caller's credentials; supplementary groups only on creating requests when the kernel sends them. */
+    public Caller caller() {
+        return new Caller(uid, gid, groups, pid);
+    }
+
+    public int uid() { return uid; }
+
+    public int gid() { return gid; }
+
+    public int pid() { return pid; }
+
+    public int opcode() { return opcode; }
+
+    public long unique() { return unique; }
+
+    /**
+     * Takes over the reply: the method's return value is ignored and the returned handle must be
+     * completed exactly once, from any thread. Call it at most once.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Deferred<T> defer() {
+        if (deferred != null) return (Deferred<T>) deferred;
+        if (worker != null && (box != null || dir != null)) {
+            box = worker.detachOutbox();
+        }
+        Deferred<T> d = new Deferred<>(this);
+        deferred = d;
+        return d;
+    }
+
+    boolean isDeferred() {
+        return deferred != null;
+    }
+
+    /**
+     * Off-heap scratch space of {@code size} bytes for building a READ reply in place; pass it (or a
+     * slice of it) back in {@link Data} to avoid a copy.
+     */
+    public MemorySegment buffer(int size) {
+        if (box == null) {
+            box = worker != null && deferred == null ? worker.outbox() : Outbox.allocate(size);
+        }
+        return box.payload(size);
+    }
+
+    /** True once the kernel asked to interrupt this request (the caller got a signal). */
+    public boolean isInterrupted() {
+        return interrupted;
+    }
+
+    /** Runs {@code action} when the kernel interrupts this request (at once if it already did). */
+    public void onInterrupt(Runnable action) {
+        boolean now;
+        synchronized (this) {
+            onInterrupt = action;
+            now = interrupted;
+        }
+        if (now) action.run();
+    }
+
+    void interrupt() {
+        Runnable r;
+        synchronized (this) {
+            interrupted = true;
+            r = onInterrupt;
+        }
+        if (r != null) r.run();
+    }
+
+    @Override
+    public String toString() {
+        return Opcode.name(opcode) + "#" + unique + "(node " + nodeId + ")";
+    }
+}

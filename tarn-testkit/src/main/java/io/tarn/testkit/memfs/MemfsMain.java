@@ -1,0 +1,86 @@
+package io.tarn.testkit.memfs;
+
+import io.tarn.fuse.ControlSocket;
+import io.tarn.fuse.FuseConfig;
+import io.tarn.fuse.FuseSession;
+import io.tarn.fuse.MountOptions;
+import io.tarn.fuse.Opened;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Serves a {@link MemoryFilesystem} at a mountpoint in the foreground until it is unmounted (or
+ * handed off). Prints {@code READY <pid>} once serving. Used by tests, the fio bench and as the
+ * successor process of a handoff.
+ *
+ * <pre>
+ * MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io]
+ *                      [--no-keep-cache] [--readdirplus] [--writeback] [--timeout SECONDS]
+ *                      [--allow-other] [--no-clone]
+ * </pre>
+ * {@code --handoff} listens on the mount's control socket for a successor; {@code --takeover}
+ * becomes that successor (and listens in turn).
+ */
+public final class MemfsMain {
+    private MemfsMain() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io] [--no-keep-cache] [--readdirplus] [--writeback] [--timeout S] [--allow-other] [--no-clone]");
+            System.exit(2);
+        }
+        Path mnt = Path.of(args[0]).toAbsolutePath().normalize();
+        FuseConfig.Builder cfg = FuseConfig.builder();
+        MountOptions opts = MountOptions.at(mnt).withFsname("memfs").withSubtype("memfs");
+        boolean handoff = false, takeover = false;
+        int openFlags = Opened.KEEP_CACHE;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--workers" -> cfg.workers(Integer.parseInt(args[++i]));
+                case "--handoff" -> handoff = true;
+                case "--takeover" -> takeover = handoff = true;
+                case "--fusermount" -> opts = opts.withFusermount(true);
+                case "--direct-io" -> openFlags = Opened.DIRECT_IO;
+                case "--no-keep-cache" -> openFlags &= ~Opened.KEEP_CACHE;
+                case "--readdirplus" -> cfg.readdirplus(true, true);
+                case "--writeback" -> cfg.writebackCache(true);
+                case "--timeout" -> {
+                    Duration d = Duration.ofMillis((long) (Double.parseDouble(args[++i]) * 1000));
+                    cfg.entryTimeout(d).attrTimeout(d);
+                }
+                case "--allow-other" -> opts = opts.withAllowOther(true);
+                case "--no-clone" -> cfg.cloneQueues(false);
+                default -> {
+                    System.err.println("memfs: unknown option " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        cfg.handoffReady(handoff);
+        MemoryFilesystem fs = new MemoryFilesystem(openFlags);
+        FuseSession session;
+        try {
+            if (takeover) {
+                session = FuseSession.takeOver(ControlSocket.pathFor(mnt), fs, cfg.build());
+            } else {
+                session = FuseSession.mount(opts, fs, cfg.build()).start();
+            }
+            if (handoff) session.listenForHandoff(ControlSocket.pathFor(mnt));
+        } catch (IOException e) {
+            System.err.println("memfs: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        FuseSession s = session;
+        Runtime.getRuntime().addShutdownHook(new Thread(s::close));
+        if (!takeover && !session.awaitInit(Duration.ofSeconds(20))) {
+            System.err.println("memfs: the kernel did not send INIT");
+        }
+        System.out.println("READY " + ProcessHandle.current().pid());
+        System.out.flush();
+        FuseSession.Outcome how = session.join();
+        System.err.println("memfs: " + how.name().toLowerCase().replace('_', ' '));
+    }
+}

@@ -1,0 +1,547 @@
+package io.tarn.testkit.memfs;
+
+import io.tarn.api.Attr;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.SetAttr;
+import io.tarn.fuse.Attributes;
+import io.tarn.fuse.Created;
+import io.tarn.fuse.Data;
+import io.tarn.fuse.DirSink;
+import io.tarn.fuse.Entry;
+import io.tarn.fuse.FsStats;
+import io.tarn.fuse.FuseFilesystem;
+import io.tarn.fuse.Opened;
+import io.tarn.fuse.Request;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A complete POSIX-ish filesystem in memory, served through {@link io.tarn.fuse.FuseSession}:
+ * files (data off-heap, sparse), directories, symlinks, hard links, xattrs, rename, truncate.
+ * Permission checks are left to the kernel (mount with default_permissions). It can hand its whole
+ * state to a successor process. For tests and benchmarks of the transport; not durable.
+ */
+public final class MemoryFilesystem implements FuseFilesystem {
+    private static final int O_ACCMODE = 3, O_TRUNC = 01000, O_EXCL = 0200;
+    private static final int XATTR_CREATE = 1, XATTR_REPLACE = 2, RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
+
+    final Map<Long, MemNode> nodes = new ConcurrentHashMap<>();
+    final Map<Long, MemNode> handles = new ConcurrentHashMap<>();
+    final AtomicLong nextIno = new AtomicLong(2), nextFh = new AtomicLong(1);
+    private final ReentrantLock ns = new ReentrantLock();
+    private final int openFlags;
+    /** Largest WRITE and READ the kernel sent, and how many WRITEs of at least 1 MiB: what the transport negotiated shows here. */
+    public final AtomicLong maxWrite = new AtomicLong(), maxRead = new AtomicLong();
+    public final LongAdder bigWrites = new LongAdder(), reads = new LongAdder();
+
+    /** @param openFlags FOPEN flags for every open file, e.g. {@link Opened#KEEP_CACHE} or {@link Opened#DIRECT_IO} */
+    public MemoryFilesystem(int openFlags) {
+        this.openFlags = openFlags;
+        MemNode root = new MemNode(1, Attr.S_IFDIR | 0755, 0, 0, now());
+        root.parent = 1;
+        nodes.put(1L, root);
+    }
+
+    public MemoryFilesystem() {
+        this(Opened.KEEP_CACHE);
+    }
+
+    static long now() {
+        java.time.Instant i = java.time.Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    MemNode node(long ino) {
+        MemNode n = nodes.get(ino);
+        if (n == null) throw new FsException(Errno.ESTALE, null);
+        return n;
+    }
+
+    private MemNode dir(long ino) {
+        MemNode n = node(ino);
+        if (!n.isDir()) throw new FsException(Errno.ENOTDIR, null);
+        return n;
+    }
+
+    private static void checkName(String name) {
+        if (name.length() > 255) throw new FsException(Errno.ENAMETOOLONG, null);
+    }
+
+    private Entry entry(MemNode n) {
+        n.lookups.incrementAndGet();
+        return Entry.of(n.attr());
+    }
+
+    /** Frees a node nobody can reach any more: no names, no kernel references, no open handles. */
+    private void maybeFree(MemNode n) {
+        synchronized (n) {
+            if (n.nlink > 0 || n.lookups.get() > 0 || n.opens > 0 || n.ino == 1) return;
+        }
+        nodes.remove(n.ino, n);
+    }
+
+    @Override
+    public Entry lookup(Request r, long parent, String name) {
+        ns.lock();
+        try {
+            MemNode.Dent d = dir(parent).byName.get(name);
+            if (d == null) throw new FsException(Errno.ENOENT, null);
+            return entry(node(d.ino()));
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    @Override
+    public void forget(long ino, long nlookup) {
+        MemNode n = nodes.get(ino);
+        if (n == null) return;
+        n.lookups.addAndGet(-nlookup);
+        maybeFree(n);
+    }
+
+    @Override
+    public Attributes getattr(Request r, long ino, long fh) {
+        return Attributes.of(node(ino).attr());
+    }
+
+    @Override
+    public Attributes setattr(Request r, long ino, SetAttr c, long fh) {
+        MemNode n = node(ino);
+        long t = now();
+        if (c.has(SetAttr.SIZE)) {
+            if (n.isDir()) throw new FsException(Errno.EISDIR, null);
+            n.data.writeLock().lock();
+            try {
+                n.truncate(c.size());
+            } finally {
+                n.data.writeLock().unlock();
+            }
+            synchronized (n) {
+                n.mtimeNs = t;
+            }
+        }
+        synchronized (n) {
+            if (c.has(SetAttr.MODE)) n.mode = (n.mode & Attr.S_IFMT) | (c.mode() & 07777);
+            if (c.has(SetAttr.UID)) n.uid = c.uid();
+            if (c.has(SetAttr.GID)) n.gid = c.gid();
+            if (c.has(SetAttr.ATIME)) n.atimeNs = c.atimeNs();
+            if (c.has(SetAttr.ATIME_NOW)) n.atimeNs = t;
+            if (c.has(SetAttr.MTIME)) n.mtimeNs = c.mtimeNs();
+            if (c.has(SetAttr.MTIME_NOW)) n.mtimeNs = t;
+            if (c.has(SetAttr.KILL_SUIDGID)) n.mode &= ~(Attr.S_ISUID | Attr.S_ISGID);
+            n.ctimeNs = c.has(SetAttr.CTIME) ? c.ctimeNs() : t;
+        }
+        return Attributes.of(n.attr());
+    }
+
+    @Override
+    public String readlink(Request r, long ino) {
+        MemNode n = node(ino);
+        if (n.target == null) throw new FsException(Errno.EINVAL, null);
+        return n.target;
+    }
+
+    private MemNode make(Request r, long parent, String name, int mode, int rdev, String target) {
+        checkName(name);
+        ns.lock();
+        try {
+            MemNode p = dir(parent);
+            if (p.byName.containsKey(name)) throw new FsException(Errno.EEXIST, null);
+            long t = now();
+            int gid = (p.mode & Attr.S_ISGID) != 0 ? p.gid : r.gid();
+            if ((mode & Attr.S_IFMT) == Attr.S_IFDIR && (p.mode & Attr.S_ISGID) != 0) mode |= Attr.S_ISGID;
+            MemNode n = new MemNode(nextIno.getAndIncrement(), mode, r.uid(), gid, t);
+            n.rdev = rdev;
+            n.target = target;
+            n.parent = parent;
+            nodes.put(n.ino, n);
+            p.addEntry(name, n.ino);
+            synchronized (p) {
+                if (n.isDir()) p.nlink++;
+                p.mtimeNs = p.ctimeNs = t;
+            }
+            return n;
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    @Override
+    public Entry symlink(Request r, long parent, String name, String target) {
+        return entry(make(r, parent, name, Attr.S_IFLNK | 0777, 0, target));
+    }
+
+    @Override
+    public Entry mknod(Request r, long parent, String name, int mode, int rdev, int umask) {
+        return entry(make(r, parent, name, mode, rdev, null));
+    }
+
+    @Override
+    public Entry mkdir(Request r, long parent, String name, int mode, int umask) {
+        return entry(make(r, parent, name, Attr.S_IFDIR | (mode & 07777), 0, null));
+    }
+
+    @Override
+    public Created create(Request r, long parent, String name, int mode, int umask, int flags) {
+        MemNode n;
+        try {
+            n = make(r, parent, name, Attr.S_IFREG | (mode & 07777), 0, null);
+        } catch (FsException e) {
+            if (e.errno() != Errno.EEXIST || (flags & O_EXCL) != 0) throw e;
+            Entry existing = lookup(r, parent, name);
+            return new Created(existing, open(r, existing.nodeId(), flags));
+        }
+        Entry e = entry(n);
+        return new Created(e, open(r, n.ino, flags & ~O_TRUNC));
+    }
+
+    @Override
+    public void unlink(Request r, long parent, String name) {
+        MemNode gone;
+        ns.lock();
+        try {
+            MemNode p = dir(parent);
+            MemNode.Dent d = p.byName.get(name);
+            if (d == null) throw new FsException(Errno.ENOENT, null);
+            gone = node(d.ino());
+            if (gone.isDir()) throw new FsException(Errno.EISDIR, null);
+            p.removeEntry(name);
+            long t = now();
+            synchronized (p) {
+                p.mtimeNs = p.ctimeNs = t;
+            }
+            synchronized (gone) {
+                gone.nlink--;
+                gone.ctimeNs = t;
+            }
+        } finally {
+            ns.unlock();
+        }
+        maybeFree(gone);
+    }
+
+    @Override
+    public void rmdir(Request r, long parent, String name) {
+        MemNode gone;
+        ns.lock();
+        try {
+            MemNode p = dir(parent);
+            MemNode.Dent d = p.byName.get(name);
+            if (d == null) throw new FsException(Errno.ENOENT, null);
+            gone = node(d.ino());
+            if (!gone.isDir()) throw new FsException(Errno.ENOTDIR, null);
+            if (!gone.byName.isEmpty()) throw new FsException(Errno.ENOTEMPTY, null);
+            p.removeEntry(name);
+            synchronized (p) {
+                p.nlink--;
+                p.mtimeNs = p.ctimeNs = now();
+            }
+            synchronized (gone) {
+                gone.nlink = 0;
+            }
+        } finally {
+            ns.unlock();
+        }
+        maybeFree(gone);
+    }
+
+    @Override
+    public void rename(Request r, long parent, String name, long newParent, String newName, int flags) {
+        checkName(newName);
+        MemNode replaced = null;
+        ns.lock();
+        try {
+            MemNode from = dir(parent), to = dir(newParent);
+            MemNode.Dent d = from.byName.get(name);
+            if (d == null) throw new FsException(Errno.ENOENT, null);
+            MemNode moving = node(d.ino());
+            MemNode.Dent over = to.byName.get(newName);
+            if (over != null && over.ino() == d.ino()) return;
+            if ((flags & RENAME_NOREPLACE) != 0 && over != null) throw new FsException(Errno.EEXIST, null);
+            if ((flags & RENAME_EXCHANGE) != 0) {
+                if (over == null) throw new FsException(Errno.ENOENT, null);
+                from.removeEntry(name);
+                to.removeEntry(newName);
+                from.addEntry(name, over.ino());
+                to.addEntry(newName, d.ino());
+                return;
+            }
+            if (flags != 0 && (flags & ~RENAME_NOREPLACE) != 0) throw new FsException(Errno.EINVAL, null);
+            if (moving.isDir()) {
+                for (long a = newParent; a != 1; a = node(a).parent) {
+                    if (a == moving.ino) throw new FsException(Errno.EINVAL, null);
+                }
+            }
+            if (over != null) {
+                replaced = node(over.ino());
+                if (replaced.isDir() != moving.isDir()) {
+                    throw new FsException(replaced.isDir() ? Errno.EISDIR : Errno.ENOTDIR, null);
+                }
+                if (replaced.isDir() && !replaced.byName.isEmpty()) throw new FsException(Errno.ENOTEMPTY, null);
+                to.removeEntry(newName);
+                synchronized (replaced) {
+                    replaced.nlink = replaced.isDir() ? 0 : replaced.nlink - 1;
+                }
+                if (replaced.isDir()) {
+                    synchronized (to) {
+                        to.nlink--;
+                    }
+                }
+            }
+            from.removeEntry(name);
+            to.addEntry(newName, moving.ino);
+            long t = now();
+            if (moving.isDir() && from != to) {
+                moving.parent = newParent;
+                synchronized (from) {
+                    from.nlink--;
+                }
+                synchronized (to) {
+                    to.nlink++;
+                }
+            }
+            synchronized (from) {
+                from.mtimeNs = from.ctimeNs = t;
+            }
+            synchronized (to) {
+                to.mtimeNs = to.ctimeNs = t;
+            }
+            synchronized (moving) {
+                moving.ctimeNs = t;
+            }
+        } finally {
+            ns.unlock();
+        }
+        if (replaced != null) maybeFree(replaced);
+    }
+
+    @Override
+    public Entry link(Request r, long ino, long newParent, String newName) {
+        checkName(newName);
+        ns.lock();
+        try {
+            MemNode n = node(ino), p = dir(newParent);
+            if (n.isDir()) throw new FsException(Errno.EPERM, null);
+            if (p.byName.containsKey(newName)) throw new FsException(Errno.EEXIST, null);
+            p.addEntry(newName, ino);
+            long t = now();
+            synchronized (n) {
+                n.nlink++;
+                n.ctimeNs = t;
+            }
+            synchronized (p) {
+                p.mtimeNs = p.ctimeNs = t;
+            }
+            return entry(n);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    @Override
+    public Opened open(Request r, long ino, int flags) {
+        MemNode n = node(ino);
+        if (n.isDir()) throw new FsException(Errno.EISDIR, null);
+        if ((flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != 0) {
+            n.data.writeLock().lock();
+            try {
+                n.truncate(0);
+            } finally {
+                n.data.writeLock().unlock();
+            }
+            synchronized (n) {
+                n.mtimeNs = n.ctimeNs = now();
+            }
+        }
+        synchronized (n) {
+            n.opens++;
+        }
+        long fh = nextFh.getAndIncrement();
+        handles.put(fh, n);
+        return new Opened(fh, openFlags);
+    }
+
+    private MemNode handle(long fh) {
+        MemNode n = handles.get(fh);
+        if (n == null) throw new FsException(Errno.EBADF, null);
+        return n;
+    }
+
+    @Override
+    public Data read(Request r, long ino, long fh, long offset, int size) {
+        MemNode n = handle(fh);
+        reads.increment();
+        maxRead.accumulateAndGet(size, Math::max);
+        n.data.readLock().lock();
+        try {
+            return n.read(offset, size);
+        } finally {
+            n.data.readLock().unlock();
+        }
+    }
+
+    @Override
+    public int write(Request r, long ino, long fh, long offset, MemorySegment data, int writeFlags) {
+        MemNode n = handle(fh);
+        long len = data.byteSize();
+        maxWrite.accumulateAndGet(len, Math::max);
+        if (len >= MemNode.CHUNK) bigWrites.increment();
+        n.data.writeLock().lock();
+        try {
+            n.write(offset, data);
+        } finally {
+            n.data.writeLock().unlock();
+        }
+        long t = now();
+        synchronized (n) {
+            n.mtimeNs = n.ctimeNs = t;
+            if ((n.mode & (Attr.S_ISUID | Attr.S_ISGID)) != 0 && r.uid() != 0) n.mode &= ~(Attr.S_ISUID | Attr.S_ISGID);
+        }
+        return (int) len;
+    }
+
+    @Override
+    public FsStats statfs(Request r, long ino) {
+        long total = 1L << 28; // 1 TiB in 4 KiB blocks: the bytes are only bounded by RAM
+        return new FsStats(total, total, total, 1L << 32, (1L << 32) - nodes.size(), 4096, 255, 4096);
+    }
+
+    @Override
+    public void release(Request r, long ino, long fh, int flags) {
+        MemNode n = handles.remove(fh);
+        if (n == null) return;
+        synchronized (n) {
+            n.opens--;
+        }
+        maybeFree(n);
+    }
+
+    @Override
+    public void flush(Request r, long ino, long fh, long lockOwner) {}
+
+    @Override
+    public void fsync(Request r, long ino, long fh, boolean dataOnly) {}
+
+    @Override
+    public void fsyncdir(Request r, long ino, long fh, boolean dataOnly) {}
+
+    @Override
+    public void setxattr(Request r, long ino, String name, byte[] value, int flags) {
+        MemNode n = node(ino);
+        synchronized (n) {
+            boolean exists = n.xattrs.containsKey(name);
+            if ((flags & XATTR_CREATE) != 0 && exists) throw new FsException(Errno.EEXIST, null);
+            if ((flags & XATTR_REPLACE) != 0 && !exists) throw new FsException(Errno.ENODATA, null);
+            n.xattrs.put(name, value.clone());
+            n.ctimeNs = now();
+        }
+    }
+
+    @Override
+    public byte[] getxattr(Request r, long ino, String name) {
+        MemNode n = node(ino);
+        synchronized (n) {
+            byte[] v = n.xattrs.get(name);
+            if (v == null) throw new FsException(Errno.ENODATA, null);
+            return v;
+        }
+    }
+
+    @Override
+    public List<String> listxattr(Request r, long ino) {
+        MemNode n = node(ino);
+        synchronized (n) {
+            return new ArrayList<>(n.xattrs.keySet());
+        }
+    }
+
+    @Override
+    public void removexattr(Request r, long ino, String name) {
+        MemNode n = node(ino);
+        synchronized (n) {
+            if (n.xattrs.remove(name) == null) throw new FsException(Errno.ENODATA, null);
+            n.ctimeNs = now();
+        }
+    }
+
+    @Override
+    public Opened opendir(Request r, long ino, int flags) {
+        dir(ino);
+        return Opened.of(0);
+    }
+
+    @Override
+    public void readdir(Request r, long ino, long fh, long offset, DirSink sink) {
+        ns.lock();
+        try {
+            MemNode d = dir(ino);
+            if (offset < 1 && !sink.add(".", ino, Attr.S_IFDIR, 1)) return;
+            if (offset < 2 && !sink.add("..", d.parent, Attr.S_IFDIR, 2)) return;
+            for (MemNode.Dent e : d.byCookie.tailMap(offset, false).values()) {
+                MemNode n = nodes.get(e.ino());
+                if (n == null) continue;
+                boolean added;
+                if (sink.plus()) {
+                    added = sink.add(e.name(), Entry.of(n.attr()), e.cookie());
+                    if (added) n.lookups.incrementAndGet();
+                } else {
+                    added = sink.add(e.name(), e.ino(), n.mode & Attr.S_IFMT, e.cookie());
+                }
+                if (!added) return;
+            }
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    @Override
+    public void readdirplus(Request r, long ino, long fh, long offset, DirSink sink) {
+        readdir(r, ino, fh, offset, sink);
+    }
+
+    @Override
+    public void releasedir(Request r, long ino, long fh) {}
+
+    @Override
+    public void fallocate(Request r, long ino, long fh, int mode, long offset, long length) {
+        if (mode != 0) throw new FsException(Errno.ENOTSUP, null);
+        MemNode n = handle(fh);
+        n.data.writeLock().lock();
+        try {
+            if (offset + length > n.size) n.truncate(offset + length);
+        } finally {
+            n.data.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public long lseek(Request r, long ino, long fh, long offset, int whence) {
+        MemNode n = handle(fh);
+        n.data.readLock().lock();
+        try {
+            if (offset >= n.size) throw new FsException(Errno.ENXIO, null);
+            return whence == 3 ? offset : n.size; // SEEK_DATA: all data; SEEK_HOLE: the end
+        } finally {
+            n.data.readLock().unlock();
+        }
+    }
+
+    @Override
+    public byte[] exportState() {
+        return MemState.export(this);
+    }
+
+    @Override
+    public void importState(byte[] state) {
+        MemState.load(this, state);
+    }
+}
