@@ -1,0 +1,114 @@
+package io.tarn.client;
+
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.objectstore.RetryPolicy;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Tunables of one client. {@code writeBufferBytes} bounds the memory held by unflushed block buffers
+ * (writers wait when it is used up); {@code cacheBytes} bounds the decoded-block cache; the
+ * concurrencies bound object-store requests in flight; {@code dirPageSize} is how many names one
+ * directory read asks the metadata server for; {@code heartbeat} keeps the session alive.
+ */
+public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int downloadConcurrency, long cacheBytes,
+                           int dirPageSize, RetryPolicy retry, Duration heartbeat) {
+    public static final ClientConfig DEFAULTS = new ClientConfig(256L << 20, 16, 16, 256L << 20, 512,
+            RetryPolicy.DEFAULT, Duration.ofSeconds(10));
+
+    public ClientConfig {
+        if (writeBufferBytes <= 0) throw FsException.of(Errno.EINVAL, "write buffer must be positive");
+        if (uploadConcurrency < 1 || downloadConcurrency < 1) throw FsException.of(Errno.EINVAL, "concurrency must be at least 1");
+        if (cacheBytes < 0) throw FsException.of(Errno.EINVAL, "cache size must not be negative");
+        if (dirPageSize < 1) throw FsException.of(Errno.EINVAL, "directory page size must be at least 1");
+    }
+
+    public ClientConfig withWriteBuffer(long bytes) {
+        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat);
+    }
+
+    public ClientConfig withCache(long bytes) {
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat);
+    }
+
+    public ClientConfig withConcurrency(int uploads, int downloads) {
+        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat);
+    }
+
+    public ClientConfig withDirPageSize(int n) {
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat);
+    }
+
+    public ClientConfig withRetry(RetryPolicy p) {
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat);
+    }
+
+    /**
+     * Parses options as given on a command line or in a file: {@code write-buffer}, {@code cache-size}
+     * (sizes like 64M, 1G), {@code upload-concurrency}, {@code download-concurrency}, {@code dir-page-size},
+     * {@code retry-attempts}, {@code retry-deadline} and {@code heartbeat} (durations like 500ms, 30s, 2m).
+     * Unknown keys and bad values are EINVAL naming the key.
+     */
+    public static ClientConfig parse(Map<String, String> options) {
+        ClientConfig c = DEFAULTS;
+        RetryPolicy r = c.retry;
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            String k = e.getKey(), v = e.getValue().trim();
+            try {
+                c = switch (k) {
+                    case "write-buffer" -> c.withWriteBuffer(size(v));
+                    case "cache-size" -> c.withCache(size(v));
+                    case "upload-concurrency" -> c.withConcurrency(Integer.parseInt(v), c.downloadConcurrency);
+                    case "download-concurrency" -> c.withConcurrency(c.uploadConcurrency, Integer.parseInt(v));
+                    case "dir-page-size" -> c.withDirPageSize(Integer.parseInt(v));
+                    case "heartbeat" -> new ClientConfig(c.writeBufferBytes, c.uploadConcurrency, c.downloadConcurrency,
+                            c.cacheBytes, c.dirPageSize, c.retry, duration(v));
+                    case "retry-attempts" -> {
+                        r = new RetryPolicy(Integer.parseInt(v), r.baseDelay(), r.maxDelay(), r.deadline(), r.attemptTimeout());
+                        yield c;
+                    }
+                    case "retry-deadline" -> {
+                        r = new RetryPolicy(r.maxAttempts(), r.baseDelay(), r.maxDelay(), duration(v), r.attemptTimeout());
+                        yield c;
+                    }
+                    default -> throw FsException.of(Errno.EINVAL, "unknown client option %s", k);
+                };
+            } catch (NumberFormatException ex) {
+                throw FsException.of(Errno.EINVAL, "bad value for %s: %s", k, v);
+            } catch (IllegalArgumentException ex) {
+                throw FsException.of(Errno.EINVAL, "bad value for %s: %s (%s)", k, v, ex.getMessage());
+            }
+        }
+        return c.withRetry(r);
+    }
+
+    static long size(String v) {
+        String s = v.toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
+        long mult = 1;
+        if (!s.isEmpty()) {
+            char last = s.charAt(s.length() - 1);
+            mult = switch (last) {
+                case 'K' -> 1L << 10;
+                case 'M' -> 1L << 20;
+                case 'G' -> 1L << 30;
+                case 'T' -> 1L << 40;
+                default -> 1;
+            };
+            if (mult != 1) s = s.substring(0, s.length() - 1);
+        }
+        long n = Long.parseLong(s.trim());
+        if (n < 0 || n > Long.MAX_VALUE / mult) throw new NumberFormatException(v);
+        return n * mult;
+    }
+
+    static Duration duration(String v) {
+        String s = v.toLowerCase(Locale.ROOT);
+        if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+        if (s.endsWith("s")) return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
+        if (s.endsWith("m")) return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
+        return Duration.ofSeconds(Long.parseLong(s));
+    }
+}

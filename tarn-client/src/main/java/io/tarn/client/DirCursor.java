@@ -1,0 +1,84 @@
+package io.tarn.client;
+
+import io.tarn.api.Attr;
+import io.tarn.api.Caller;
+import io.tarn.api.DirEntry;
+import io.tarn.api.DirPage;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One open directory. Offsets are positions: 1 after ".", 2 after "..", 2+k after the k-th name. The
+ * cursor remembers the name at each recently issued offset, and the metadata server lists "after a
+ * name", so resuming is stable however the directory changes meanwhile; an offset too old to remember
+ * is found again by counting from the start, a page at a time. Nothing holds the whole directory.
+ */
+final class DirCursor {
+    private static final int REMEMBER = 4096;
+
+    /** Reads one page of names after {@code after} (null: from the start). */
+    interface Pager {
+        DirPage page(String after, int limit, boolean plus);
+    }
+
+    final long ino;
+    final Caller caller;
+    private final Map<Long, String> names = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+            return size() > REMEMBER;
+        }
+    };
+
+    DirCursor(long ino, Caller caller) {
+        this.ino = ino;
+        this.caller = caller;
+    }
+
+    synchronized List<Vfs.DirItem> read(long offset, int max, boolean plus, int pageSize, Pager pager,
+                                        Attr self, java.util.function.Supplier<Attr> parent) {
+        if (offset < 0) throw FsException.of(Errno.EINVAL, "bad directory offset %d", offset);
+        List<Vfs.DirItem> out = new ArrayList<>();
+        if (max <= 0) return out;
+        if (offset == 0) out.add(new Vfs.DirItem(".", self.ino(), Attr.S_IFDIR, plus ? self : null, 1));
+        if (offset <= 1 && out.size() < max) {
+            Attr p = parent.get();
+            out.add(new Vfs.DirItem("..", p.ino(), Attr.S_IFDIR, plus ? p : null, 2));
+        }
+        if (out.size() >= max) return out;
+        long position = Math.max(offset, 2);
+        String after = position == 2 ? null : names.get(position);
+        if (position > 2 && after == null) after = recount(position - 2, pageSize, pager);
+        if (position > 2 && after == null) return out; // fewer names than the offset: at the end
+        while (out.size() < max) {
+            DirPage page = pager.page(after, Math.min(pageSize, max - out.size()), plus);
+            for (DirEntry e : page.entries()) {
+                position++;
+                names.put(position, e.name());
+                out.add(new Vfs.DirItem(e.name(), e.ino(), e.type(), e.attr(), position));
+                after = e.name();
+            }
+            if (!page.more() || page.entries().isEmpty()) break;
+        }
+        return out;
+    }
+
+    /** The name at position {@code k} (1-based) counting from the start, or null if there are fewer. */
+    private static String recount(long k, int pageSize, Pager pager) {
+        String after = null;
+        long seen = 0;
+        while (seen < k) {
+            DirPage page = pager.page(after, (int) Math.min(pageSize, k - seen), false);
+            if (page.entries().isEmpty()) return null;
+            seen += page.entries().size();
+            after = page.entries().getLast().name();
+            if (!page.more() && seen < k) return null;
+        }
+        return after;
+    }
+}

@@ -1,0 +1,412 @@
+package io.tarn.client;
+
+import io.tarn.api.Attr;
+import io.tarn.api.Caller;
+import io.tarn.api.Ctx;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
+import io.tarn.api.ObjectStore;
+import io.tarn.api.SessionInfo;
+import io.tarn.api.SetAttr;
+import io.tarn.api.StatFs;
+import io.tarn.api.VolumeInfo;
+import io.tarn.client.block.BlockCodec;
+import io.tarn.client.block.BlockKeys;
+import io.tarn.client.block.BlockStore;
+import io.tarn.client.block.Compression;
+import io.tarn.client.file.BlockIds;
+import io.tarn.client.file.OpenFile;
+import io.tarn.client.file.WriteBudget;
+import io.tarn.objectstore.ObjectStores;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link Vfs} over a {@link MetaService} session and a {@link BlockStore}. Namespace operations go
+ * straight to the metadata server (nothing about names is cached, so nothing is stale); file data
+ * goes through one {@link OpenFile} per inode open here, shared by its handles.
+ */
+public final class TarnVfs implements Vfs {
+    private static final System.Logger LOG = System.getLogger(TarnVfs.class.getName());
+
+    private final MetaService meta;
+    private final ObjectStore ownedStore;
+    private final VolumeInfo volume;
+    private final long session;
+    private final BlockStore blocks;
+    private final WriteBudget budget;
+    private final BlockIds ids;
+    private final ClientConfig config;
+    private final AtomicLong requestIds = new AtomicLong();
+    private final AtomicLong handleIds = new AtomicLong();
+    private final Map<Long, FileHandle> handles = new ConcurrentHashMap<>();
+    private final Map<Long, DirCursor> dirs = new ConcurrentHashMap<>();
+    private final Map<Long, Shared> files = new HashMap<>();
+    private final Thread heartbeat;
+
+    private static final class FileHandle {
+        final long ino;
+        final int flags;
+        final Caller caller;
+        final OpenFile file;
+        volatile long lastReadEnd;
+
+        FileHandle(long ino, int flags, Caller caller, OpenFile file) {
+            this.ino = ino;
+            this.flags = flags;
+            this.caller = caller;
+            this.file = file;
+        }
+    }
+
+    private static final class Shared {
+        final OpenFile file;
+        int handles;
+
+        Shared(OpenFile file) {
+            this.file = file;
+        }
+    }
+
+    /**
+     * A client of volume {@code volumeName} whose blocks live in {@code store}, which is rooted where the
+     * volume's store URI points (so block keys start with the volume uuid). The caller keeps ownership of
+     * {@code meta} and {@code store}. Opens a metadata session; {@link #close} ends it.
+     */
+    public TarnVfs(MetaService meta, ObjectStore store, String volumeName, ClientConfig config) {
+        this(meta, store, false, volumeName, config);
+    }
+
+    /** A client that opens the object store its volume names (and closes it on {@link #close}). */
+    public static TarnVfs open(MetaService meta, String volumeName, ClientConfig config) {
+        VolumeInfo v = meta.volume(volumeName);
+        return new TarnVfs(meta, ObjectStores.open(v.storeUri()), true, volumeName, config);
+    }
+
+    private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, String volumeName, ClientConfig config) {
+        this.meta = meta;
+        this.ownedStore = ownsStore ? store : null;
+        this.config = config;
+        SessionInfo s = meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid());
+        this.session = s.session();
+        this.volume = s.volume();
+        this.blocks = new BlockStore(store, new BlockKeys("", volume.uuid()), new BlockCodec(Compression.parse(volume.compression())),
+                config.uploadConcurrency(), config.downloadConcurrency(), config.cacheBytes(), config.retry());
+        this.budget = new WriteBudget(config.writeBufferBytes(), volume.blockSize());
+        this.ids = new BlockIds(meta, 64);
+        this.heartbeat = Thread.ofVirtual().name("tarn-heartbeat-" + session).start(this::heartbeats);
+    }
+
+    private void heartbeats() {
+        long millis = Math.max(10, config.heartbeat().toMillis());
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(millis);
+                meta.heartbeat(session);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "heartbeat of session {0} failed: {1}", session, e.getMessage());
+            }
+        }
+    }
+
+    public VolumeInfo volume() {
+        return volume;
+    }
+
+    public BlockStore blockStore() {
+        return blocks;
+    }
+
+    public WriteBudget writeBudget() {
+        return budget;
+    }
+
+    private Ctx ctx(Caller c) {
+        return new Ctx(session, requestIds.incrementAndGet(), c);
+    }
+
+    @Override
+    public long rootIno() {
+        return volume.rootIno();
+    }
+
+    @Override
+    public int blockSize() {
+        return volume.blockSize();
+    }
+
+    // ---- namespace -------------------------------------------------------------------------------
+
+    @Override
+    public Attr lookup(Caller c, long parent, String name) {
+        return overlay(meta.lookup(ctx(c), parent, name));
+    }
+
+    @Override
+    public Attr getattr(Caller c, long ino) {
+        return overlay(meta.getAttr(ctx(c), ino));
+    }
+
+    private Attr overlay(Attr a) {
+        OpenFile f = openFile(a.ino());
+        return f == null ? a : f.overlay(a);
+    }
+
+    private OpenFile openFile(long ino) {
+        synchronized (files) {
+            Shared s = files.get(ino);
+            return s == null ? null : s.file;
+        }
+    }
+
+    @Override
+    public Attr setattr(Caller c, long ino, SetAttr changes) {
+        OpenFile f = changes.has(SetAttr.SIZE) ? openFile(ino) : null;
+        if (f != null) return f.truncate(c, changes);
+        return overlay(meta.setAttr(ctx(c), ino, changes));
+    }
+
+    @Override
+    public Attr mknod(Caller c, long parent, String name, int mode, int rdev) {
+        return meta.mknod(ctx(c), parent, name, mode, rdev);
+    }
+
+    @Override
+    public Attr mkdir(Caller c, long parent, String name, int mode) {
+        return meta.mkdir(ctx(c), parent, name, mode);
+    }
+
+    @Override
+    public void unlink(Caller c, long parent, String name) {
+        meta.unlink(ctx(c), parent, name);
+    }
+
+    @Override
+    public void rmdir(Caller c, long parent, String name) {
+        meta.rmdir(ctx(c), parent, name);
+    }
+
+    @Override
+    public Attr symlink(Caller c, long parent, String name, String target) {
+        return meta.symlink(ctx(c), parent, name, target);
+    }
+
+    @Override
+    public String readlink(Caller c, long ino) {
+        return meta.readlink(ctx(c), ino);
+    }
+
+    @Override
+    public Attr link(Caller c, long ino, long newParent, String newName) {
+        return overlay(meta.link(ctx(c), ino, newParent, newName));
+    }
+
+    @Override
+    public void rename(Caller c, long parent, String name, long newParent, String newName, int flags) {
+        meta.rename(ctx(c), parent, name, newParent, newName, flags);
+    }
+
+    // ---- files -----------------------------------------------------------------------------------
+
+    @Override
+    public long open(Caller c, long ino, int flags) {
+        boolean trunc = (flags & OpenFlags.O_TRUNC) != 0 && OpenFlags.writable(flags);
+        if (trunc) {
+            OpenFile existing = openFile(ino);
+            if (existing != null) existing.flush(c); // writes made before this open come before its truncation
+        }
+        Attr a = meta.open(ctx(c), ino, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL));
+        if (a.isDir() && OpenFlags.writable(flags)) {
+            meta.release(ctx(c), ino);
+            throw FsException.of(Errno.EISDIR, "inode %d is a directory", ino);
+        }
+        return attach(c, a, flags, trunc);
+    }
+
+    @Override
+    public Created create(Caller c, long parent, String name, int mode, int flags) {
+        Attr a = meta.create(ctx(c), parent, name, mode, flags);
+        return new Created(attach(c, a, flags, false), a);
+    }
+
+    private long attach(Caller c, Attr a, int flags, boolean truncated) {
+        OpenFile file = null;
+        if (a.isFile()) {
+            boolean fresh;
+            synchronized (files) {
+                Shared s = files.get(a.ino());
+                fresh = s == null;
+                if (fresh) {
+                    s = new Shared(new OpenFile(a.ino(), a, volume.blockSize(), meta, blocks, budget, ids, this::ctx));
+                    files.put(a.ino(), s);
+                }
+                s.handles++;
+                file = s.file;
+            }
+            if (truncated) file.truncated(a);
+            else if (!fresh) file.revalidate(a);
+        }
+        long fh = handleIds.incrementAndGet();
+        handles.put(fh, new FileHandle(a.ino(), flags, c, file));
+        return fh;
+    }
+
+    private FileHandle handle(long fh) {
+        FileHandle h = handles.get(fh);
+        if (h == null) throw FsException.of(Errno.EBADF, "no open file handle %d", fh);
+        return h;
+    }
+
+    private static OpenFile data(FileHandle h) {
+        if (h.file == null) throw FsException.of(Errno.EINVAL, "inode %d is not a regular file", h.ino);
+        return h.file;
+    }
+
+    @Override
+    public ByteBuffer read(long fh, long offset, int size) {
+        FileHandle h = handle(fh);
+        if (!OpenFlags.readable(h.flags)) throw FsException.of(Errno.EBADF, "handle %d is not open for reading", fh);
+        OpenFile f = data(h);
+        boolean random = offset != h.lastReadEnd;
+        ByteBuffer b = f.read(h.caller, offset, size, random);
+        h.lastReadEnd = offset + b.remaining();
+        return b;
+    }
+
+    @Override
+    public int write(long fh, long offset, ByteBuffer data) {
+        FileHandle h = handle(fh);
+        if (!OpenFlags.writable(h.flags)) throw FsException.of(Errno.EBADF, "handle %d is not open for writing", fh);
+        return data(h).write(h.caller, offset, data, (h.flags & OpenFlags.O_APPEND) != 0);
+    }
+
+    @Override
+    public void flush(long fh) {
+        FileHandle h = handle(fh);
+        if (h.file != null && OpenFlags.writable(h.flags)) h.file.flush(h.caller);
+    }
+
+    @Override
+    public void fsync(long fh, boolean dataOnly) {
+        FileHandle h = handle(fh);
+        if (h.file != null) h.file.flush(h.caller);
+    }
+
+    @Override
+    public void release(long fh) {
+        FileHandle h = handles.remove(fh);
+        if (h == null) throw FsException.of(Errno.EBADF, "no open file handle %d", fh);
+        try {
+            if (h.file != null && OpenFlags.writable(h.flags)) h.file.flush(h.caller);
+        } finally {
+            try {
+                meta.release(ctx(h.caller), h.ino);
+            } finally {
+                detach(h);
+            }
+        }
+    }
+
+    private void detach(FileHandle h) {
+        if (h.file == null) return;
+        synchronized (files) {
+            Shared s = files.get(h.ino);
+            if (s == null || --s.handles > 0) return;
+            files.remove(h.ino);
+        }
+        if (h.file.hasPending()) {
+            LOG.log(System.Logger.Level.WARNING, "dropping unflushed writes of inode {0} after a failed close", h.ino);
+            h.file.discard();
+        }
+    }
+
+    // ---- directories -----------------------------------------------------------------------------
+
+    @Override
+    public long opendir(Caller c, long ino) {
+        Attr a = meta.getAttr(ctx(c), ino);
+        if (!a.isDir()) throw FsException.of(Errno.ENOTDIR, "inode %d is not a directory", ino);
+        meta.access(ctx(c), ino, MetaService.R_OK);
+        long fh = handleIds.incrementAndGet();
+        dirs.put(fh, new DirCursor(ino, c));
+        return fh;
+    }
+
+    @Override
+    public List<DirItem> readdir(long fh, long offset, int max, boolean plus) {
+        DirCursor d = dirs.get(fh);
+        if (d == null) throw FsException.of(Errno.EBADF, "no open directory handle %d", fh);
+        Attr self = plus || offset == 0 ? meta.getAttr(ctx(d.caller), d.ino) : new Attr(d.ino, Attr.S_IFDIR, 0, 0, 0, 0, 0, 0, 0, 0);
+        return d.read(offset, max, plus, config.dirPageSize(),
+                (after, limit, p) -> meta.readDir(ctx(d.caller), d.ino, after, limit, p),
+                self, () -> meta.lookup(ctx(d.caller), d.ino, ".."));
+    }
+
+    @Override
+    public void releasedir(long fh) {
+        if (dirs.remove(fh) == null) throw FsException.of(Errno.EBADF, "no open directory handle %d", fh);
+    }
+
+    // ---- the rest --------------------------------------------------------------------------------
+
+    @Override
+    public StatFs statfs(Caller c) {
+        return meta.statFs(ctx(c));
+    }
+
+    @Override
+    public byte[] getxattr(Caller c, long ino, String name) {
+        return meta.getXattr(ctx(c), ino, name);
+    }
+
+    @Override
+    public void setxattr(Caller c, long ino, String name, byte[] value, int flags) {
+        meta.setXattr(ctx(c), ino, name, value, flags);
+    }
+
+    @Override
+    public List<String> listxattr(Caller c, long ino) {
+        return meta.listXattr(ctx(c), ino);
+    }
+
+    @Override
+    public void removexattr(Caller c, long ino, String name) {
+        meta.removeXattr(ctx(c), ino, name);
+    }
+
+    @Override
+    public void access(Caller c, long ino, int mask) {
+        meta.access(ctx(c), ino, mask);
+    }
+
+    @Override
+    public void close() {
+        FsException first = null;
+        for (Long fh : new ArrayList<>(handles.keySet())) {
+            try {
+                release(fh);
+            } catch (FsException e) {
+                if (first == null) first = e;
+            }
+        }
+        dirs.clear();
+        heartbeat.interrupt();
+        try {
+            meta.closeSession(session);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing session {0}: {1}", session, e.getMessage());
+        }
+        blocks.close();
+        if (ownedStore != null) ownedStore.close();
+        if (first != null) throw first;
+    }
+}

@@ -1,0 +1,112 @@
+package io.tarn.client;
+
+import io.tarn.api.Attr;
+import io.tarn.api.Caller;
+import io.tarn.api.SetAttr;
+import io.tarn.api.StatFs;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * A filesystem at the inode level, one method per FUSE low-level operation. Inodes are longs
+ * ({@link #rootIno()} is the root); every failure is an {@link io.tarn.api.FsException} carrying the
+ * errno to reply. Operations on an open file or directory take the handle {@code open}, {@code create}
+ * or {@code opendir} returned; permissions are checked when a handle is made, with the caller given then.
+ * Thread-safe: any operation may run concurrently with any other.
+ *
+ * <p>Durability: {@code write} buffers; {@code flush}, {@code fsync} and {@code release} return only when
+ * every write made through the handle's file before them is in the object store and committed on the
+ * metadata server. Consistency is close-to-open: {@code open} revalidates size and block map.
+ */
+public interface Vfs extends AutoCloseable {
+    /** The root directory's inode. */
+    long rootIno();
+
+    /** The volume's block size: a good preferred I/O size. */
+    int blockSize();
+
+    Attr lookup(Caller c, long parent, String name);
+
+    /** Attributes, including this client's unflushed size and mtime for a file it has open. */
+    Attr getattr(Caller c, long ino);
+
+    /** chmod, chown, truncate (SIZE: grow or shrink; holes read as zeros), utimens; returns the new attributes. */
+    Attr setattr(Caller c, long ino, SetAttr changes);
+
+    Attr mknod(Caller c, long parent, String name, int mode, int rdev);
+
+    Attr mkdir(Caller c, long parent, String name, int mode);
+
+    /** Removes a name; a file still open (here or elsewhere) lives on until its last release. */
+    void unlink(Caller c, long parent, String name);
+
+    void rmdir(Caller c, long parent, String name);
+
+    Attr symlink(Caller c, long parent, String name, String target);
+
+    String readlink(Caller c, long ino);
+
+    Attr link(Caller c, long ino, long newParent, String newName);
+
+    /** flags: {@link io.tarn.api.MetaService#RENAME_NOREPLACE}, {@link io.tarn.api.MetaService#RENAME_EXCHANGE}. */
+    void rename(Caller c, long parent, String name, long newParent, String newName, int flags);
+
+    /** Opens a file with open(2) flags ({@link OpenFlags}: access mode, O_TRUNC, O_APPEND); returns a handle. */
+    long open(Caller c, long ino, int flags);
+
+    /** A new file's handle and attributes. */
+    record Created(long fh, Attr attr) {}
+
+    /** Creates and opens a regular file (EEXIST if the name exists). */
+    Created create(Caller c, long parent, String name, int mode, int flags);
+
+    /** Up to {@code size} bytes at {@code offset}; fewer at end of file, none past it. EBADF if not open for reading. */
+    ByteBuffer read(long fh, long offset, int size);
+
+    /** Writes {@code data}'s remaining bytes (at the end if opened O_APPEND); returns the count. EBADF if not open for writing. */
+    int write(long fh, long offset, ByteBuffer data);
+
+    /** close(2) of one descriptor: commits pending writes. */
+    void flush(long fh);
+
+    /** Commits pending writes ({@code dataOnly} is accepted; metadata is committed either way). */
+    void fsync(long fh, boolean dataOnly);
+
+    /** The last close of a handle: commits pending writes, then ends the open. The handle is gone even if this throws. */
+    void release(long fh);
+
+    /** Opens a directory for listing (ENOTDIR, EACCES). */
+    long opendir(Caller c, long ino);
+
+    /** One listed name and the offset to resume after it. */
+    record DirItem(String name, long ino, int type, Attr attr, long nextOffset) {}
+
+    /**
+     * Up to {@code max} entries from {@code offset} (0: the start; otherwise a {@code nextOffset} this handle
+     * returned), "." and ".." first; empty at the end. With {@code plus}, entries carry attributes.
+     * Offsets stay valid while the handle is open, whatever is added or removed meanwhile.
+     */
+    List<DirItem> readdir(long fh, long offset, int max, boolean plus);
+
+    void releasedir(long fh);
+
+    StatFs statfs(Caller c);
+
+    /** ENODATA if absent. */
+    byte[] getxattr(Caller c, long ino, String name);
+
+    /** flags: {@link io.tarn.api.MetaService#XATTR_CREATE}, {@link io.tarn.api.MetaService#XATTR_REPLACE}. */
+    void setxattr(Caller c, long ino, String name, byte[] value, int flags);
+
+    List<String> listxattr(Caller c, long ino);
+
+    void removexattr(Caller c, long ino, String name);
+
+    /** access(2): EACCES unless the caller has all of {@code mask} (R_OK|W_OK|X_OK, or F_OK). */
+    void access(Caller c, long ino, int mask);
+
+    /** Flushes every open file, then ends the session. */
+    @Override
+    void close();
+}

@@ -1,0 +1,439 @@
+package io.tarn.client.file;
+
+import io.tarn.api.Attr;
+import io.tarn.api.BlockRef;
+import io.tarn.api.Caller;
+import io.tarn.api.Ctx;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
+import io.tarn.api.SetAttr;
+import io.tarn.client.block.BlockStore;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * The data of one regular file opened by this client, shared by all its handles. Writes land in
+ * block-sized buffers from the {@link WriteBudget}; a partial write into a block that has data is
+ * read-modify-write; a buffer that fills up is uploaded at once, under a fresh block id, while the
+ * writer moves on. Reads see this client's unflushed writes. {@link #flush} returns once every write
+ * made before it is in the object store and the block map (and size) committed on the metadata server.
+ *
+ * <p>Locking: one lock guards the state; it is never held while waiting for memory, for another
+ * upload, or in {@link #flush}'s wait, so uploads and write-back can always finish.
+ */
+public final class OpenFile {
+    private static final System.Logger LOG = System.getLogger(OpenFile.class.getName());
+    /** Largest file size: block indexes and offsets stay well inside a long. */
+    public static final long MAX_SIZE = 1L << 53;
+
+    /** A block being written: its buffer holds the block's bytes [0, length); beyond that, zeros. */
+    private static final class DirtyBlock {
+        final long index;
+        byte[] buf;
+        int length;
+        /** Set while the buffer is being uploaded; the buffer must not change meanwhile. */
+        CompletableFuture<Void> upload;
+
+        DirtyBlock(long index, byte[] buf) {
+            this.index = index;
+            this.buf = buf;
+        }
+    }
+
+    private final long ino;
+    private final int blockSize;
+    private final MetaService meta;
+    private final BlockStore blocks;
+    private final WriteBudget budget;
+    private final BlockIds ids;
+    private final Function<Caller, Ctx> contexts;
+    private final BlockMapCache map;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock flushLock = new ReentrantLock();
+
+    private final TreeMap<Long, DirtyBlock> dirty = new TreeMap<>();
+    /** Uploaded but not yet committed, newest per index. */
+    private final Map<Long, BlockRef> uploaded = new HashMap<>();
+    private long size;
+    private long committedSize;
+    private long mtimeNs;
+    private Caller lastCaller;
+    private FsException uploadError;
+    private boolean discarded;
+
+    /**
+     * {@code contexts} makes the Ctx of each metadata call (each needs its own request id, or the server
+     * would take a second mutation for a retry of the first).
+     */
+    public OpenFile(long ino, Attr attr, int blockSize, MetaService meta, BlockStore blocks, WriteBudget budget, BlockIds ids,
+                    Function<Caller, Ctx> contexts) {
+        this.contexts = contexts;
+        this.ino = ino;
+        this.blockSize = blockSize;
+        this.meta = meta;
+        this.blocks = blocks;
+        this.budget = budget;
+        this.ids = ids;
+        this.map = new BlockMapCache(meta, ino);
+        this.size = attr.size();
+        this.committedSize = attr.size();
+    }
+
+    public long ino() {
+        return ino;
+    }
+
+    /** The size including this client's unflushed writes. */
+    public long size() {
+        lock.lock();
+        try {
+            return size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True while writes are not yet committed (buffered, uploading, or uploaded). */
+    public boolean hasPending() {
+        lock.lock();
+        try {
+            return !dirty.isEmpty() || !uploaded.isEmpty() || size != committedSize;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The server's attributes overlaid with this client's unflushed size and mtime. */
+    public Attr overlay(Attr a) {
+        lock.lock();
+        try {
+            if (dirty.isEmpty() && uploaded.isEmpty() && size == committedSize) return a;
+            long m = Math.max(a.mtimeNs(), mtimeNs);
+            return new Attr(a.ino(), a.mode(), a.nlink(), a.uid(), a.gid(), a.rdev(), size, a.atimeNs(), m, Math.max(a.ctimeNs(), m));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Close-to-open: takes the server's view of size and block map, unless this client has unflushed writes. */
+    public void revalidate(Attr a) {
+        lock.lock();
+        try {
+            map.clear();
+            if (dirty.isEmpty() && uploaded.isEmpty()) {
+                size = a.size();
+                committedSize = a.size();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- writing ---------------------------------------------------------------------------------
+
+    /**
+     * Writes {@code data}'s remaining bytes at {@code offset} (at the end of the file if {@code append})
+     * and returns how many; the buffer's position is not moved.
+     */
+    public int write(Caller caller, long offset, ByteBuffer data, boolean append) {
+        ByteBuffer src = data.duplicate();
+        int total = src.remaining();
+        long pos = offset;
+        if (append) {
+            lock.lock();
+            try {
+                pos = size;
+            } finally {
+                lock.unlock();
+            }
+        }
+        if (pos < 0) throw FsException.of(Errno.EINVAL, "negative offset %d", pos);
+        if (pos + total > MAX_SIZE || pos + total < 0) throw FsException.of(Errno.EFBIG, "write past the largest file size");
+        while (src.hasRemaining()) {
+            long index = pos / blockSize;
+            int inBlock = (int) (pos % blockSize);
+            int n = Math.min(blockSize - inBlock, src.remaining());
+            writeInBlock(caller, index, inBlock, src, n);
+            pos += n;
+        }
+        return total;
+    }
+
+    private void writeInBlock(Caller caller, long index, int inBlock, ByteBuffer src, int n) {
+        byte[] spare = null;
+        try {
+            while (true) {
+                CompletableFuture<Void> busy = null;
+                lock.lock();
+                try {
+                    checkOpen();
+                    lastCaller = caller;
+                    DirtyBlock d = dirty.get(index);
+                    if (d != null && d.upload != null) {
+                        busy = d.upload;
+                    } else if (d != null || spare != null) {
+                        if (d == null) {
+                            d = startBlock(caller, index, spare, inBlock, n);
+                            spare = null;
+                        }
+                        src.get(d.buf, inBlock, n);
+                        d.length = Math.max(d.length, inBlock + n);
+                        size = Math.max(size, index * blockSize + inBlock + n);
+                        mtimeNs = now();
+                        if (d.length == blockSize) startUpload(d);
+                        return;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (busy != null) busy.exceptionally(e -> null).join();
+                else spare = budget.acquire();
+            }
+        } finally {
+            if (spare != null) budget.release(spare);
+        }
+    }
+
+    /** A new dirty block at {@code index}, holding the block's current bytes unless the write covers them all. */
+    private DirtyBlock startBlock(Caller caller, long index, byte[] buf, int inBlock, int n) {
+        DirtyBlock d = new DirtyBlock(index, buf);
+        long blockStart = index * blockSize;
+        int valid = (int) Math.max(0, Math.min(blockSize, size - blockStart));
+        if (valid > 0 && !(inBlock == 0 && n >= valid)) {
+            BlockRef ref = uploaded.get(index);
+            if (ref == null) ref = map.get(contexts.apply(caller), index);
+            if (ref != null) {
+                int keep = Math.min(ref.length(), valid);
+                blocks.read(ref, 0, keep, buf, 0, false);
+                d.length = keep;
+            }
+        }
+        if (dirty.isEmpty()) budget.holding(this, true);
+        dirty.put(index, d);
+        return d;
+    }
+
+    /** Starts uploading a dirty block's buffer (lock held). */
+    private void startUpload(DirtyBlock d) {
+        long id = ids.next(contexts.apply(lastCaller));
+        d.upload = blocks.upload(d.index, id, d.buf, d.length).handle((ref, err) -> {
+            uploaded(d, ref, err);
+            return null;
+        });
+    }
+
+    private void uploaded(DirtyBlock d, BlockRef ref, Throwable err) {
+        lock.lock();
+        try {
+            d.upload = null;
+            if (err != null) {
+                FsException e = asFs(err);
+                LOG.log(System.Logger.Level.WARNING, "upload of block {0} of inode {1} failed: {2}", d.index, ino, e.getMessage());
+                if (uploadError == null) uploadError = e;
+                if (discarded) dropDirty(d);
+                return;
+            }
+            BlockRef superseded = uploaded.put(d.index, ref);
+            // Never committed, so nothing (not even history) can reach it: remove it now rather than leave garbage.
+            if (superseded != null) deleteQuietly(superseded.blockId());
+            dropDirty(d);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void dropDirty(DirtyBlock d) {
+        if (dirty.get(d.index) == d) dirty.remove(d.index);
+        if (d.buf != null) budget.release(d.buf);
+        d.buf = null;
+        if (dirty.isEmpty()) budget.holding(this, false);
+    }
+
+    private void deleteQuietly(long blockId) {
+        Thread.ofVirtual().start(() -> {
+            try {
+                blocks.delete(blockId);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "could not delete superseded block {0}: {1}", blockId, e.getMessage());
+            }
+        });
+    }
+
+    /** Starts uploading every dirty block that is not uploading yet (the write budget is short). */
+    void writeBackIdle() {
+        lock.lock();
+        try {
+            if (lastCaller == null) return;
+            for (DirtyBlock d : dirty.values()) if (d.upload == null) startUpload(d);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes every write made before this call durable: uploads what is buffered, waits, and commits the
+     * new blocks and size in one metadata transaction. EIO if an upload failed (the data stays buffered,
+     * so a later flush tries again).
+     */
+    public void flush(Caller caller) {
+        flushLock.lock();
+        try {
+            List<CompletableFuture<Void>> waits = new ArrayList<>();
+            lock.lock();
+            try {
+                checkOpen();
+                lastCaller = caller;
+                for (DirtyBlock d : dirty.values()) {
+                    if (d.upload == null) startUpload(d);
+                    waits.add(d.upload);
+                }
+            } finally {
+                lock.unlock();
+            }
+            for (CompletableFuture<Void> w : waits) w.join(); // the handler never fails the stage
+            List<BlockRef> refs;
+            long newSize, mtime;
+            lock.lock();
+            try {
+                if (uploadError != null) {
+                    FsException e = uploadError;
+                    uploadError = null;
+                    throw new FsException(Errno.EIO, "cannot flush inode " + ino + ": " + e.getMessage(), e);
+                }
+                refs = new ArrayList<>(uploaded.values());
+                newSize = size;
+                mtime = mtimeNs;
+                if (refs.isEmpty() && newSize == committedSize) return;
+            } finally {
+                lock.unlock();
+            }
+            Attr after = meta.commitBlocks(contexts.apply(caller), ino, refs, newSize, mtime);
+            lock.lock();
+            try {
+                for (BlockRef r : refs) {
+                    if (uploaded.get(r.index()) == r) uploaded.remove(r.index());
+                    map.committed(r);
+                }
+                committedSize = Math.max(newSize, after.size());
+                if (uploaded.isEmpty() && dirty.isEmpty()) size = committedSize;
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** Truncates or extends: pending writes are committed first, then the server sets the size. */
+    public Attr truncate(Caller caller, SetAttr change) {
+        flushLock.lock();
+        try {
+            flush(caller);
+            Attr a = meta.setAttr(contexts.apply(caller), ino, change);
+            lock.lock();
+            try {
+                map.clear();
+                size = a.size();
+                committedSize = a.size();
+            } finally {
+                lock.unlock();
+            }
+            return a;
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** After the server truncated the file at open (O_TRUNC), with this client's writes flushed before. */
+    public void truncated(Attr a) {
+        lock.lock();
+        try {
+            map.clear();
+            size = a.size();
+            committedSize = a.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops unflushed data and returns its memory (the last handle went away after a failed flush). */
+    public void discard() {
+        lock.lock();
+        try {
+            discarded = true;
+            for (DirtyBlock d : new ArrayList<>(dirty.values())) if (d.upload == null) dropDirty(d);
+            uploaded.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- reading ---------------------------------------------------------------------------------
+
+    /**
+     * Up to {@code length} bytes at {@code offset}, fewer at the end of the file, none past it; holes read
+     * as zeros. {@code random}: the caller does not read sequentially, so partial block fetches pay off.
+     */
+    public ByteBuffer read(Caller caller, long offset, int length, boolean random) {
+        if (offset < 0 || length < 0) throw FsException.of(Errno.EINVAL, "negative offset or length");
+        byte[] out;
+        List<Runnable> fetches = new ArrayList<>();
+        lock.lock();
+        try {
+            checkOpen();
+            if (offset >= size || length == 0) return ByteBuffer.allocate(0);
+            int n = (int) Math.min(length, size - offset);
+            out = new byte[n];
+            long pos = offset, end = offset + n;
+            while (pos < end) {
+                long index = pos / blockSize;
+                int inBlock = (int) (pos % blockSize);
+                int k = (int) Math.min(blockSize - inBlock, end - pos);
+                int outOff = (int) (pos - offset);
+                DirtyBlock d = dirty.get(index);
+                if (d != null) {
+                    int avail = Math.min(k, d.length - inBlock);
+                    if (avail > 0) System.arraycopy(d.buf, inBlock, out, outOff, avail);
+                } else {
+                    BlockRef ref = uploaded.get(index);
+                    if (ref == null) ref = map.get(contexts.apply(caller), index);
+                    if (ref != null) {
+                        int avail = Math.min(k, ref.length() - inBlock);
+                        BlockRef r = ref;
+                        if (avail > 0) fetches.add(() -> blocks.read(r, inBlock, avail, out, outOff, random));
+                    }
+                }
+                pos += k;
+            }
+        } finally {
+            lock.unlock();
+        }
+        blocks.readAll(fetches);
+        return ByteBuffer.wrap(out);
+    }
+
+    private void checkOpen() {
+        if (discarded) throw FsException.of(Errno.EBADF, "inode %d is no longer open", ino);
+    }
+
+    private static long now() {
+        java.time.Instant t = java.time.Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    static FsException asFs(Throwable t) {
+        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (c instanceof FsException f) return f;
+        return new FsException(Errno.EIO, c.toString(), c);
+    }
+}
