@@ -86,6 +86,10 @@ final class Worker implements Runnable {
                 LOG.log(System.Logger.Level.ERROR, "reading /dev/fuse failed: {0}; worker stops", Libc.describe(e));
                 return;
             }
+            if (n == 0) { // end of file: only a socket stand-in for /dev/fuse does this
+                session.connectionEnded();
+                return;
+            }
             try {
                 session.dispatcher.dispatch(queue, this, in, (int) n);
             } catch (RuntimeException e) {

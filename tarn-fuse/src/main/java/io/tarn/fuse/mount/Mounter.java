@@ -32,10 +32,15 @@ public final class Mounter {
     }
 
     public static Mounted mount(MountOptions o) throws IOException {
+        return mount(o, DEV_FUSE);
+    }
+
+    /** As {@link #mount(MountOptions)} with another device path (tests use a missing one). */
+    static Mounted mount(MountOptions o, Path device) throws IOException {
         Path mnt = o.mountpoint();
         if (!Files.isDirectory(mnt)) throw new IOException("cannot mount at " + mnt + ": no such directory");
-        if (!Files.exists(DEV_FUSE)) throw new IOException("cannot mount at " + mnt + ": /dev/fuse is missing (load the fuse module, or run the container with --device /dev/fuse)");
-        int fd = isRoot() && !o.viaFusermount() ? mountDirect(o) : mountWithFusermount(o);
+        if (!Files.exists(device)) throw new IOException("cannot mount at " + mnt + ": /dev/fuse is missing (load the fuse module, or run the container with --device /dev/fuse)");
+        int fd = isRoot() && !o.viaFusermount() ? mountDirect(o, device) : mountWithFusermount(o);
         int conn = MountTable.find(mnt).filter(MountTable.MountInfo::isFuse).map(MountTable.MountInfo::minor).orElse(-1);
         return new Mounted(fd, conn);
     }
@@ -48,8 +53,8 @@ public final class Mounter {
         return opts;
     }
 
-    private static int mountDirect(MountOptions o) throws IOException {
-        int fd = Libc.open(DEV_FUSE.toString(), Libc.O_RDWR | Libc.O_CLOEXEC);
+    private static int mountDirect(MountOptions o, Path device) throws IOException {
+        int fd = Libc.open(device.toString(), Libc.O_RDWR | Libc.O_CLOEXEC);
         if (fd < 0) throw new IOException("cannot open /dev/fuse: " + Libc.describe(-fd));
         List<String> opts = new ArrayList<>(List.of("fd=" + fd, "rootmode=40000",
                 "user_id=" + Libc.getuid(), "group_id=" + Libc.getgid()));
