@@ -51,7 +51,8 @@ public final class RocksDbKvStore implements KvStore {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final ReentrantLock durability = new ReentrantLock();
     private final Condition synced = durability.newCondition();
-    private long syncedSeq;
+    private volatile long syncedSeq;
+    private long syncs;
     private boolean syncing;
     private volatile Throwable failure;
     private volatile boolean closed;
@@ -183,6 +184,7 @@ public final class RocksDbKvStore implements KvStore {
 
     /** Waits until the WAL is synced up to {@code seq}; the first waiter to find no sync running does it. */
     private void awaitDurable(long seq) {
+        if (syncedSeq >= seq) return;
         durability.lock();
         try {
             while (syncedSeq < seq) {
@@ -202,6 +204,7 @@ public final class RocksDbKvStore implements KvStore {
                 } finally {
                     durability.lock();
                     syncing = false;
+                    syncs++;
                     if (failure == null) syncedSeq = Math.max(syncedSeq, target);
                     synced.signalAll();
                 }
@@ -225,6 +228,16 @@ public final class RocksDbKvStore implements KvStore {
             throw io(e);
         }
         return out;
+    }
+
+    /** How many WAL syncs this store has made (commits per sync shows how well group commit works). */
+    public long walSyncs() {
+        durability.lock();
+        try {
+            return syncs;
+        } finally {
+            durability.unlock();
+        }
     }
 
     /** Writes a consistent copy of the store to {@code target} (hard links where possible). */

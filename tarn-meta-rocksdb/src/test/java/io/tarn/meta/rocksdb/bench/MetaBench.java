@@ -1,0 +1,65 @@
+package io.tarn.meta.rocksdb.bench;
+
+import io.tarn.api.Caller;
+import io.tarn.api.Ctx;
+import io.tarn.api.SessionInfo;
+import io.tarn.api.VolumeSpec;
+import io.tarn.meta.LocalMetaService;
+import io.tarn.meta.rocksdb.RocksDbKvStore;
+
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Single-threaded p50/p99 of getattr, lookup, create and rename through {@link LocalMetaService} on
+ * RocksDB, in a directory of {@code files} entries. Usage: MetaBench DIR [files] [ops].
+ */
+public final class MetaBench {
+    public static void main(String[] args) {
+        Path dir = Path.of(args[0]);
+        int files = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+        int ops = args.length > 2 ? Integer.parseInt(args[2]) : 3_000;
+        try (LocalMetaService meta = new LocalMetaService(RocksDbKvStore.open(dir))) {
+            meta.createVolume(new VolumeSpec("bench", "mem://bench", VolumeSpec.DEFAULT_BLOCK_SIZE, "none", 0));
+            SessionInfo s = meta.openSession("bench", "bench");
+            Ctx ctx = new Ctx(s.session(), 0, Caller.ROOT);
+            long root = s.volume().rootIno();
+            long d = meta.mkdir(ctx, root, "d", 0755).ino();
+            long t0 = System.nanoTime();
+            long[] inos = new long[files];
+            for (int i = 0; i < files; i++) {
+                inos[i] = meta.mknod(ctx, d, "f" + i, 0100644, 0).ino();
+            }
+            System.out.printf("populate: %d mknod in %.1f s%n", files, (System.nanoTime() - t0) / 1e9);
+            ThreadLocalRandom rnd = ThreadLocalRandom.current();
+            for (int round = 0; round < 2; round++) { // round 0 warms up the JIT
+                Percentiles getattr = new Percentiles(), lookup = new Percentiles(),
+                        create = new Percentiles(), rename = new Percentiles();
+                for (int i = 0; i < ops; i++) {
+                    long ino = inos[rnd.nextInt(files)];
+                    long s0 = System.nanoTime();
+                    meta.getAttr(ctx, ino);
+                    getattr.add(System.nanoTime() - s0);
+                    String name = "f" + rnd.nextInt(files);
+                    s0 = System.nanoTime();
+                    meta.lookup(ctx, d, name);
+                    lookup.add(System.nanoTime() - s0);
+                    String fresh = "n" + round + "-" + i;
+                    s0 = System.nanoTime();
+                    long created = meta.create(ctx, d, fresh, 0644, 2).ino();
+                    create.add(System.nanoTime() - s0);
+                    meta.release(ctx, created);
+                    s0 = System.nanoTime();
+                    meta.rename(ctx, d, fresh, d, "r" + round + "-" + i, 0);
+                    rename.add(System.nanoTime() - s0);
+                }
+                if (round == 1) {
+                    System.out.println("getattr " + getattr.summary());
+                    System.out.println("lookup  " + lookup.summary());
+                    System.out.println("create  " + create.summary());
+                    System.out.println("rename  " + rename.summary());
+                }
+            }
+        }
+    }
+}
