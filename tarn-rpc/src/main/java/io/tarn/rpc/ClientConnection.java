@@ -3,12 +3,15 @@ package io.tarn.rpc;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,8 +24,11 @@ import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * One TCP connection to a metadata server, shared by every calling thread: each call has its own
- * call id, writes are serialized, and a reader thread hands each reply to the thread waiting for it.
- * When the connection breaks, every waiting call ends in {@link Lost} and the owner is told once.
+ * call id and writes are serialized. There is no reader thread: a waiting caller takes the read
+ * role, reads frames and hands each reply to its caller until its own arrives, then passes the
+ * role on. A lone caller thus reads its own reply, which saves a thread wake-up per call
+ * (docs/adr/0030-rpc-protocol.md). When the connection breaks, every waiting call ends in
+ * {@link Lost} and the owner is told once.
  */
 final class ClientConnection {
     private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
@@ -44,9 +50,10 @@ final class ClientConnection {
     }
 
     private final Socket socket;
-    private final DataInputStream in;
+    private final InputStream in;
     private final OutputStream out;
     private final ReentrantLock writeLock = new ReentrantLock();
+    private final ReentrantLock readLock = new ReentrantLock();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextCallId = new AtomicLong(1);
     private final long epoch;
@@ -54,10 +61,13 @@ final class ClientConnection {
     private final String server;
     private final Consumer<ClientConnection> onDeath;
     private volatile Throwable death;
+    // Read buffer, guarded by readLock: bytes [start, end) are received and not yet consumed.
+    private byte[] buf = new byte[64 * 1024];
+    private int start, end;
 
     private ClientConnection(Socket socket, long epoch, int maxFrame, String server, Consumer<ClientConnection> onDeath) throws IOException {
         this.socket = socket;
-        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
+        this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.epoch = epoch;
         this.maxFrame = maxFrame;
@@ -75,9 +85,7 @@ final class ClientConnection {
             s.setSoTimeout(timeoutMillis);
             byte[] hello = new byte[Wire.HELLO_LENGTH];
             WireOut.putInt(hello, 0, Wire.MAGIC);
-            hello[4] = 0;
             hello[5] = Wire.VERSION_MIN;
-            hello[6] = 0;
             hello[7] = Wire.VERSION_MAX;
             s.getOutputStream().write(hello);
             byte[] reply = new DataInputStream(s.getInputStream()).readNBytes(Wire.SERVER_HELLO_LENGTH);
@@ -86,10 +94,7 @@ final class ClientConnection {
             int version = (reply[4] & 0xff) << 8 | (reply[5] & 0xff);
             if (version == 0)
                 throw new IOException(server + " speaks no protocol version in " + Wire.VERSION_MIN + "-" + Wire.VERSION_MAX);
-            s.setSoTimeout(0);
-            ClientConnection c = new ClientConnection(s, WireIn.getLong(reply, 8), maxFrame, server, onDeath);
-            Thread.ofPlatform().daemon().name("tarn-rpc-client-" + server).start(c::readLoop);
-            return c;
+            return new ClientConnection(s, WireIn.getLong(reply, 8), maxFrame, server, onDeath);
         } catch (IOException | RuntimeException e) {
             RpcServer.closeQuietly(s);
             throw e;
@@ -115,62 +120,120 @@ final class ClientConnection {
         WireOut.putInt(frame, Wire.DEADLINE_AT, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeoutNanos / 1_000_000)));
         Pending p = new Pending();
         pending.put(callId, p);
-        if (death != null) {
-            pending.remove(callId);
-            throw new Lost(false, death);
-        }
-        writeLock.lock();
         try {
-            out.write(frame, 0, length);
-        } catch (IOException e) {
-            pending.remove(callId);
-            die(e);
-            throw new Lost(true, e);
+            if (death != null) throw new Lost(false, death);
+            writeLock.lock();
+            try {
+                out.write(frame, 0, length);
+            } catch (IOException e) {
+                die(e);
+                throw new Lost(true, e);
+            } finally {
+                writeLock.unlock();
+            }
+            long deadline = System.nanoTime() + timeoutNanos;
+            while (true) {
+                byte[] r = p.reply;
+                if (r != null) return r;
+                Lost lost = p.lost;
+                if (lost != null) throw lost;
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    throw FsException.of(Errno.ETIMEDOUT, "metadata server %s did not answer %s within %d ms",
+                            server, method, timeoutNanos / 1_000_000);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw FsException.of(Errno.EINTR, "%s to %s interrupted", method, server);
+                }
+                if (readLock.tryLock()) {
+                    try {
+                        readUntil(p, deadline);
+                    } finally {
+                        readLock.unlock();
+                    }
+                } else {
+                    LockSupport.parkNanos(this, left);
+                }
+            }
         } finally {
-            writeLock.unlock();
-        }
-        long end = System.nanoTime() + timeoutNanos;
-        while (true) {
-            byte[] r = p.reply;
-            if (r != null) return r;
-            Lost lost = p.lost;
-            if (lost != null) throw lost;
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                pending.remove(callId);
-                throw FsException.of(Errno.ETIMEDOUT, "metadata server %s did not answer %s within %d ms",
-                        server, method, timeoutNanos / 1_000_000);
-            }
-            if (Thread.interrupted()) {
-                pending.remove(callId);
-                Thread.currentThread().interrupt();
-                throw FsException.of(Errno.EINTR, "%s to %s interrupted", method, server);
-            }
-            LockSupport.parkNanos(this, left);
+            pending.remove(callId);
+            handOff();
         }
     }
 
-    private void readLoop() {
+    /** If nobody reads while calls wait, wakes one of them to take the read role. */
+    private void handOff() {
+        if (readLock.isLocked()) return;
+        for (Pending q : pending.values()) {
+            LockSupport.unpark(q.waiter);
+            return;
+        }
+    }
+
+    /** Holding the read role: delivers replies until {@code mine} has one, the deadline passes or the connection dies. */
+    private void readUntil(Pending mine, long deadline) {
         try {
-            while (true) {
-                int length = in.readInt();
-                if (length < Wire.RESPONSE_HEADER || length > maxFrame)
-                    throw new IOException("reply frame of " + Integer.toUnsignedString(length) + " bytes from " + server);
-                byte[] payload = new byte[length];
-                in.readFully(payload);
+            while (mine.reply == null && mine.lost == null) {
+                byte[] payload = readFrame(deadline);
+                if (payload == null) return;
                 long callId = WireIn.getLong(payload, 0);
                 Pending p = pending.remove(callId);
                 if (p != null) {
                     p.reply = payload;
-                    LockSupport.unpark(p.waiter);
+                    if (p != mine) LockSupport.unpark(p.waiter);
                 } else if (callId == Wire.NO_CALL) {
-                    FsException e = CallDispatcher.decodeError(new WireIn(payload, Wire.RESPONSE_HEADER, length - Wire.RESPONSE_HEADER));
+                    FsException e = CallDispatcher.decodeError(new WireIn(payload, Wire.RESPONSE_HEADER, payload.length - Wire.RESPONSE_HEADER));
                     LOG.log(WARNING, "metadata server {0} reports a connection error: {1}", server, e.getMessage());
                 }
             }
         } catch (IOException | RuntimeException e) {
             die(e);
         }
+    }
+
+    /** The next reply payload, or null if the deadline passes first; partial frames stay buffered. */
+    private byte[] readFrame(long deadline) throws IOException {
+        while (true) {
+            int have = end - start;
+            if (have >= 4) {
+                int length = WireIn.getInt(buf, start);
+                if (length < Wire.RESPONSE_HEADER || length > maxFrame)
+                    throw new IOException("reply frame of " + Integer.toUnsignedString(length) + " bytes from " + server);
+                if (have >= 4 + length) {
+                    byte[] payload = Arrays.copyOfRange(buf, start + 4, start + 4 + length);
+                    start += 4 + length;
+                    return payload;
+                }
+                room(4 + length);
+            } else {
+                room(4);
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return null;
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000)));
+            int n;
+            try {
+                n = in.read(buf, end, buf.length - end);
+            } catch (SocketTimeoutException e) {
+                return null;
+            }
+            if (n < 0) throw new EOFException("metadata server " + server + " closed the connection");
+            end += n;
+        }
+    }
+
+    /** Makes room for a frame of {@code need} bytes starting at {@code start}. */
+    private void room(int need) {
+        if (start + need <= buf.length) return;
+        if (need <= buf.length) {
+            System.arraycopy(buf, start, buf, 0, end - start);
+        } else {
+            byte[] bigger = new byte[Math.max(need, buf.length * 2)];
+            System.arraycopy(buf, start, bigger, 0, end - start);
+            buf = bigger;
+        }
+        end -= start;
+        start = 0;
     }
 
     private void die(Throwable cause) {

@@ -36,10 +36,13 @@ enum Op {
 
     final int code;
     final Retry retry;
+    /** A read of one key or a few, answered without waiting on anything: the server runs it on the connection's reader. */
+    final boolean pointRead;
 
     Op(int code, Retry retry) {
         this.code = code;
         this.retry = retry;
+        this.pointRead = code == 3 || code == 6 || code == 10 || code == 11 || code == 17 || code == 23 || code == 40;
     }
 
     /** The op for a wire code, or null if this version does not know it. */

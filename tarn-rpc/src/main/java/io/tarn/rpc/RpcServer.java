@@ -105,7 +105,7 @@ public final class RpcServer implements AutoCloseable {
                 ServerConnection c = new ServerConnection(this, s);
                 connections.add(c);
                 if (closed) c.close();
-                else Thread.ofVirtual().name("tarn-rpc-conn-" + s.getRemoteSocketAddress()).start(c::serve);
+                else Thread.ofPlatform().daemon().name("tarn-rpc-conn-" + s.getRemoteSocketAddress()).start(c::serve);
             } catch (IOException e) {
                 LOG.log(DEBUG, "dropping connection from {0}: {1}", s.getRemoteSocketAddress(), e.getMessage());
                 closeQuietly(s);
