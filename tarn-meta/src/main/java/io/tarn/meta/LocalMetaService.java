@@ -41,6 +41,8 @@ public final class LocalMetaService implements MetaService {
     private final long timeoutNs;
     private final InodeNumbers inodeNumbers;
     private final ConcurrentHashMap<Long, Long> sessionVolumes = new ConcurrentHashMap<>();
+    /** Volume records never change; a deleted volume takes its sessions along, so a stale entry is never reached. */
+    private final ConcurrentHashMap<Long, VolumeRecord> volumes = new ConcurrentHashMap<>();
     private final AtomicLong lastSweepNs = new AtomicLong(Long.MIN_VALUE);
 
     public LocalMetaService(KvStore kv) {
@@ -88,6 +90,7 @@ public final class LocalMetaService implements MetaService {
             return vol;
         });
         inodeNumbers.forget(id);
+        volumes.remove(id);
         sessionVolumes.values().removeIf(v -> v == id);
     }
 
@@ -167,8 +170,11 @@ public final class LocalMetaService implements MetaService {
     }
 
     private VolumeRecord volumeOf(KvReader r, SessionRecord s, long session) {
-        VolumeRecord v = Volumes.byId(r, s.volume());
+        VolumeRecord v = volumes.get(s.volume());
+        if (v != null) return v;
+        v = Volumes.byId(r, s.volume());
         if (v == null) throw FsException.of(Errno.ESTALE, "the volume of session %d is gone", session);
+        volumes.put(v.id(), v);
         return v;
     }
 
