@@ -223,13 +223,28 @@ public final class OpenFile {
         return d;
     }
 
-    /** Starts uploading a dirty block's buffer (lock held). */
-    private void startUpload(DirtyBlock d) {
+    /**
+     * Starts uploading a dirty block's buffer (lock held) and returns the stage that completes once the
+     * outcome is recorded (it never fails). The outcome may be recorded before this returns.
+     */
+    private CompletableFuture<Void> startUpload(DirtyBlock d) {
         long id = ids.next(contexts.apply(lastCaller));
-        d.upload = blocks.upload(d.index, id, d.buf, d.length).handle((ref, err) -> {
-            uploaded(d, ref, err);
-            return null;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        d.upload = done;
+        CompletableFuture<BlockRef> up;
+        try {
+            up = blocks.upload(d.index, id, d.buf, d.length);
+        } catch (RuntimeException e) {
+            up = CompletableFuture.failedFuture(e);
+        }
+        up.whenComplete((ref, err) -> {
+            try {
+                uploaded(d, ref, err);
+            } finally {
+                done.complete(null);
+            }
         });
+        return done;
     }
 
     private void uploaded(DirtyBlock d, BlockRef ref, Throwable err) {
@@ -274,7 +289,7 @@ public final class OpenFile {
         lock.lock();
         try {
             if (lastCaller == null) return;
-            for (DirtyBlock d : dirty.values()) if (d.upload == null) startUpload(d);
+            for (DirtyBlock d : new ArrayList<>(dirty.values())) if (d.upload == null) startUpload(d);
         } finally {
             lock.unlock();
         }
@@ -293,10 +308,7 @@ public final class OpenFile {
             try {
                 checkOpen();
                 lastCaller = caller;
-                for (DirtyBlock d : dirty.values()) {
-                    if (d.upload == null) startUpload(d);
-                    waits.add(d.upload);
-                }
+                for (DirtyBlock d : new ArrayList<>(dirty.values())) waits.add(d.upload != null ? d.upload : startUpload(d));
             } finally {
                 lock.unlock();
             }
