@@ -220,11 +220,10 @@ public final class TarnVfs implements Vfs {
     @Override
     public long open(Caller c, long ino, int flags) {
         boolean trunc = (flags & OpenFlags.O_TRUNC) != 0 && OpenFlags.writable(flags);
-        if (trunc) {
-            OpenFile existing = openFile(ino);
-            if (existing != null) existing.flush(c); // writes made before this open come before its truncation
-        }
-        Attr a = meta.open(ctx(c), ino, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL));
+        int metaFlags = flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL);
+        OpenFile existing = trunc ? openFile(ino) : null;
+        // Writes made here before this open must come before its truncation, and none may land in between.
+        Attr a = existing != null ? existing.truncateWith(c, () -> meta.open(ctx(c), ino, metaFlags)) : meta.open(ctx(c), ino, metaFlags);
         if (a.isDir() && OpenFlags.writable(flags)) {
             meta.release(ctx(c), ino);
             throw FsException.of(Errno.EISDIR, "inode %d is a directory", ino);

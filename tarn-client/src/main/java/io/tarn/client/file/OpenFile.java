@@ -19,6 +19,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import java.util.function.Function;
 
 /**
@@ -60,6 +62,8 @@ public final class OpenFile {
     private final BlockMapCache map;
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock flushLock = new ReentrantLock();
+    /** Writes share it; a truncation takes it alone, so no write slips between its flush and its new size. */
+    private final ReentrantReadWriteLock truncation = new ReentrantReadWriteLock();
 
     private final TreeMap<Long, DirtyBlock> dirty = new TreeMap<>();
     /** Uploaded but not yet committed, newest per index. */
@@ -159,12 +163,17 @@ public final class OpenFile {
         }
         if (pos < 0) throw FsException.of(Errno.EINVAL, "negative offset %d", pos);
         if (pos + total > MAX_SIZE || pos + total < 0) throw FsException.of(Errno.EFBIG, "write past the largest file size");
-        while (src.hasRemaining()) {
-            long index = pos / blockSize;
-            int inBlock = (int) (pos % blockSize);
-            int n = Math.min(blockSize - inBlock, src.remaining());
-            writeInBlock(caller, index, inBlock, src, n);
-            pos += n;
+        truncation.readLock().lock();
+        try {
+            while (src.hasRemaining()) {
+                long index = pos / blockSize;
+                int inBlock = (int) (pos % blockSize);
+                int n = Math.min(blockSize - inBlock, src.remaining());
+                writeInBlock(caller, index, inBlock, src, n);
+                pos += n;
+            }
+        } finally {
+            truncation.readLock().unlock();
         }
         return total;
     }
@@ -348,25 +357,26 @@ public final class OpenFile {
 
     /** Truncates or extends: pending writes are committed first, then the server sets the size. */
     public Attr truncate(Caller caller, SetAttr change) {
-        flushLock.lock();
+        return truncateWith(caller, () -> meta.setAttr(contexts.apply(caller), ino, change));
+    }
+
+    /**
+     * Runs a server-side size change ({@code change}: a setattr, or an open with O_TRUNC) with writes held
+     * off: pending writes are committed first, so they come before the change, and none land between.
+     */
+    public Attr truncateWith(Caller caller, Supplier<Attr> change) {
+        truncation.writeLock().lock();
         try {
             flush(caller);
-            Attr a = meta.setAttr(contexts.apply(caller), ino, change);
-            lock.lock();
-            try {
-                map.clear();
-                size = a.size();
-                committedSize = a.size();
-            } finally {
-                lock.unlock();
-            }
+            Attr a = change.get();
+            truncated(a);
             return a;
         } finally {
-            flushLock.unlock();
+            truncation.writeLock().unlock();
         }
     }
 
-    /** After the server truncated the file at open (O_TRUNC), with this client's writes flushed before. */
+    /** Takes the server's size and block map after it changed the size (no writes are pending then). */
     public void truncated(Attr a) {
         lock.lock();
         try {
