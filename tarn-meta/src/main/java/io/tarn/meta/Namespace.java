@@ -14,6 +14,8 @@ import java.util.List;
 /** Names in directories: lookup, creation of every node type, links, removal and listing. */
 final class Namespace {
     static final int LINK_MAX = 65000;
+    /** The most entries one readDir page returns, whatever the caller asks; {@code more} says if there are others. */
+    static final int MAX_PAGE = 100_000;
 
     private Namespace() {}
 
@@ -38,7 +40,8 @@ final class Namespace {
         Permissions.modifyDir(t.caller, p, parent);
         int type = mode & Attr.S_IFMT;
         boolean dir = type == Attr.S_IFDIR;
-        int perms = mode & 07777;
+        // mkdir(2) keeps only the permission and sticky bits; setgid comes from the parent below.
+        int perms = dir ? mode & 01777 : mode & 07777;
         int gid = t.caller.gid();
         if ((p.mode() & Attr.S_ISGID) != 0) {
             gid = p.gid();
@@ -51,9 +54,9 @@ final class Namespace {
                 type == Attr.S_IFCHR || type == Attr.S_IFBLK ? rdev : 0,
                 target == null ? 0 : target.getBytes(StandardCharsets.UTF_8).length,
                 t.now, t.now, t.now, dir ? parent : 0, target);
+        if (dir && p.nlink() >= LINK_MAX) throw FsException.of(Errno.EMLINK, "too many subdirectories in %d", parent);
         t.addInode(ino, node);
         t.putDentry(parent, name, ino, type);
-        if (dir && p.nlink() >= LINK_MAX) throw FsException.of(Errno.EMLINK, "too many subdirectories in %d", parent);
         t.putInode(parent, (dir ? p.withNlink(p.nlink() + 1) : p).withTimes(p.atimeNs(), t.now, t.now));
         return node.attr(ino);
     }
@@ -124,6 +127,7 @@ final class Namespace {
         InodeRecord d = t.dir(ino);
         Permissions.check(t.caller, d, MetaService.R_OK, ino);
         if (limit <= 0) throw FsException.of(Errno.EINVAL, "readdir limit must be positive");
+        limit = Math.min(limit, MAX_PAGE);
         List<VolumeTx.Dentry> page = t.dentries(ino, after, limit + 1);
         boolean more = page.size() > limit;
         List<DirEntry> out = new ArrayList<>(Math.min(limit, page.size()));

@@ -46,15 +46,18 @@ final class Sessions {
     static void end(KvWriter w, long session, SessionRecord s, long now) {
         VolumeRecord v = Volumes.byId(w, s.volume());
         if (v != null) {
-            VolumeTx t = new VolumeTx(w, v, session, io.tarn.api.Caller.ROOT, now);
+            StagedWrites staged = new StagedWrites(w);
+            VolumeTx t = new VolumeTx(staged, v, session, io.tarn.api.Caller.ROOT, now);
             byte[] prefix = Keys.sessionOpens(session);
             for (KvEntry e : w.scan(prefix, Keys.end(prefix), Integer.MAX_VALUE)) {
                 long ino = Keys.longAt(e.key(), 9);
-                w.delete(Keys.open(v.id(), ino, session));
-                w.delete(e.key());
+                staged.delete(Keys.open(v.id(), ino, session));
+                staged.delete(e.key());
                 destroyIfOrphan(t, ino);
             }
             t.flushUsage();
+            if (!staged.isEmpty()) Journal.append(w, v.id(), now, session, "session-end", staged);
+            staged.applyTo(w);
         }
         forget(w, session);
     }

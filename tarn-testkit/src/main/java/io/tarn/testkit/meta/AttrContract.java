@@ -44,7 +44,8 @@ public abstract class AttrContract extends NamespaceContract {
         assertEquals(1001, after.uid());
         assertEquals(1001, after.gid());
         assertEquals(0, after.mode() & (Attr.S_ISUID | Attr.S_ISGID), "chown clears setuid and setgid");
-        Attr d = meta.mkdir(root(), root, "sgdir", 02755);
+        Attr d = meta.mkdir(root(), root, "sgdir", 0755);
+        meta.setAttr(root(), d.ino(), SetAttr.mode(02755));
         assertEquals(Attr.S_ISGID, meta.setAttr(root(), d.ino(), SetAttr.owner(5, 5)).mode() & Attr.S_ISGID,
                 "directories keep setgid");
     }

@@ -86,6 +86,7 @@ public abstract class NamespaceContract extends VolumeSessionContract {
         assertEquals(0, f.mode() & Attr.S_ISGID);
         Attr plain = file(u, openDir("plain"), "f", 0644);
         assertEquals(1000, plain.gid());
+        assertEquals(01755, meta.mkdir(root(), root, "bits", 07755).perms(), "mkdir keeps only rwx and sticky");
     }
 
     @Test
@@ -161,7 +162,13 @@ public abstract class NamespaceContract extends VolumeSessionContract {
         file(alice, tmp.ino(), "alices", 0666);
         expect(Errno.EPERM, () -> meta.unlink(bob, tmp.ino(), "alices"));
         expect(Errno.EPERM, () -> meta.rename(bob, tmp.ino(), "alices", tmp.ino(), "mine", 0));
+        file(bob, tmp.ino(), "bobs", 0666);
+        expect(Errno.EPERM, () -> meta.rename(alice, tmp.ino(), "bobs", tmp.ino(), "other", 0));
+        file(alice, tmp.ino(), "alices2", 0666);
+        expect(Errno.EPERM, () -> meta.rename(alice, tmp.ino(), "alices2", tmp.ino(), "bobs", 0));
+        meta.rename(bob, tmp.ino(), "bobs", tmp.ino(), "bobs2", 0);
         meta.unlink(alice, tmp.ino(), "alices");
+        meta.unlink(root(), tmp.ino(), "bobs2");
         Attr locked = meta.mkdir(root(), root, "locked", 0755);
         file(root(), locked.ino(), "f", 0666);
         expect(Errno.EACCES, () -> meta.unlink(alice, locked.ino(), "f"));
@@ -273,6 +280,10 @@ public abstract class NamespaceContract extends VolumeSessionContract {
         assertEquals(5, exact.entries().size());
         assertFalse(exact.more());
         assertTrue(meta.readDir(root(), d.ino(), "zzz", 5, false).entries().isEmpty());
+        DirPage everything = meta.readDir(root(), d.ino(), null, Integer.MAX_VALUE, false);
+        assertEquals(25, everything.entries().size());
+        assertFalse(everything.more());
+        expect(Errno.EINVAL, () -> meta.readDir(root(), d.ino(), null, 0, false));
         assertEquals("n00", meta.readDir(root(), d.ino(), "a", 1, false).entries().getFirst().name());
         Attr f = meta.lookup(root(), d.ino(), "n01");
         expect(Errno.ENOTDIR, () -> meta.readDir(root(), f.ino(), null, 10, false));
