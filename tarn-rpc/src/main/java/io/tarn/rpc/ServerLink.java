@@ -26,7 +26,7 @@ import static java.lang.System.Logger.Level.WARNING;
 final class ServerLink implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ServerLink.class.getName());
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final String server;
     private final InetSocketAddress addr;

@@ -1,0 +1,120 @@
+package io.tarn.server;
+
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
+import io.tarn.api.kv.KvStore;
+import io.tarn.meta.LocalMetaService;
+import io.tarn.meta.rocksdb.RocksDbKvStore;
+import io.tarn.rpc.RpcServer;
+
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.System.Logger.Level.INFO;
+
+/**
+ * A running metadata server: RocksDB at a data directory, {@link LocalMetaService} over it, and an
+ * {@link RpcServer} on a host and port. {@code tarn meta --data DIR --listen HOST:PORT} is
+ * {@code start(DIR, HOST:PORT)} then {@link #awaitTermination()}. Closing stops the listener,
+ * waits for running calls, then closes the store; clients ride through a restart on the same port.
+ */
+public final class MetadataServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(MetadataServer.class.getName());
+
+    private final Path dataDir;
+    private final LocalMetaService service;
+    private final RpcServer rpc;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    private MetadataServer(Path dataDir, LocalMetaService service, RpcServer rpc) {
+        this.dataDir = dataDir;
+        this.service = service;
+        this.rpc = rpc;
+    }
+
+    /**
+     * Opens (or creates) the store at {@code dataDir} and listens on {@code listen} (port 0: any free
+     * port). Fails with a one-line FsException if the store cannot be opened (for example, another
+     * server holds it) or the address cannot be bound.
+     */
+    public static MetadataServer start(Path dataDir, InetSocketAddress listen) {
+        KvStore kv = RocksDbKvStore.open(dataDir);
+        LocalMetaService service = new LocalMetaService(kv);
+        RpcServer rpc;
+        try {
+            rpc = RpcServer.start(service, listen);
+        } catch (UncheckedIOException e) {
+            service.close();
+            throw new FsException(Errno.EIO, e.getMessage());
+        } catch (RuntimeException e) {
+            service.close();
+            throw e;
+        }
+        LOG.log(INFO, "metadata server serving {0} on {1}", dataDir, rpc.address());
+        return new MetadataServer(dataDir, service, rpc);
+    }
+
+    /** Parses {@code HOST:PORT} ({@code [v6addr]:PORT} for IPv6) as the CLI's --listen takes it; EINVAL if malformed. */
+    public static InetSocketAddress parseListen(String hostPort) {
+        int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        if (colon < 0) throw FsException.of(Errno.EINVAL, "listen address must be HOST:PORT, not %s", hostPort);
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        if (host.isEmpty()) host = "0.0.0.0";
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) throw FsException.of(Errno.EINVAL, "listen port must be 0-65535 in %s", hostPort);
+        return new InetSocketAddress(host, port);
+    }
+
+    public int port() {
+        return rpc.port();
+    }
+
+    public InetSocketAddress address() {
+        return rpc.address();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The engine this server serves, for in-process use (embedded mode, benchmarks). */
+    public MetaService service() {
+        return service;
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    /** As {@link #awaitTermination()}, at most {@code limit}; true if the server has terminated. */
+    public boolean awaitTermination(Duration limit) throws InterruptedException {
+        return terminated.await(limit.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Stops serving, waits for running calls, closes the store. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (terminated.getCount() == 0) return;
+            try {
+                rpc.close();
+            } finally {
+                service.close();
+                terminated.countDown();
+                LOG.log(INFO, "metadata server on {0} stopped", dataDir);
+            }
+        }
+    }
+}
