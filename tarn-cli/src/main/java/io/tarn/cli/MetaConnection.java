@@ -1,0 +1,109 @@
+package io.tarn.cli;
+
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
+import io.tarn.api.kv.KvStore;
+import io.tarn.meta.LocalMetaService;
+import io.tarn.meta.rocksdb.RocksDbKvStore;
+import io.tarn.rpc.RemoteMetaService;
+import io.tarn.rpc.RpcOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * An open metadata service for one command: remote over RPC, or embedded (RocksDB in a local folder).
+ * An embedded folder can be open in one process only (RocksDB locks it); while a mount daemon holds
+ * it, the daemon serves RPC on loopback and writes its address to {@code DIR/meta.endpoint}, so other
+ * commands on the same folder go through it.
+ */
+final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
+    static final String ENDPOINT_FILE = "meta.endpoint";
+
+    private final MetaService service;
+    private final KvStore kv;
+    private final Path dataDir;
+
+    private MetaConnection(MetaService service, KvStore kv, Path dataDir) {
+        this.service = service;
+        this.kv = kv;
+        this.dataDir = dataDir;
+    }
+
+    static MetaConnection remote(String hostPort) {
+        return new MetaConnection(RemoteMetaService.connect(hostPort, RpcOptions.defaults()), null, null);
+    }
+
+    static MetaConnection embedded(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new FsException(Errno.EIO, "cannot create data folder " + dir + ": " + e.getMessage(), e);
+        }
+        Path endpoint = dir.resolve(ENDPOINT_FILE);
+        String live = liveEndpoint(endpoint);
+        if (live != null) return new MetaConnection(RemoteMetaService.connect(live, RpcOptions.defaults()), null, dir);
+        KvStore kv;
+        try {
+            kv = RocksDbKvStore.open(dir.resolve("meta"));
+        } catch (RuntimeException e) {
+            live = liveEndpoint(endpoint);
+            if (live != null) return new MetaConnection(RemoteMetaService.connect(live, RpcOptions.defaults()), null, dir);
+            throw new FsException(Errno.EBUSY, "cannot open the metadata store in " + dir + " (in use by another tarn process?): "
+                    + Main.oneLine(e), e);
+        }
+        return new MetaConnection(new LocalMetaService(kv), kv, dir);
+    }
+
+    /** The address in an endpoint file if a server still answers there, else null. */
+    private static String liveEndpoint(Path file) {
+        try {
+            if (!Files.exists(file)) return null;
+            String hostPort = Files.readString(file).trim();
+            int colon = hostPort.lastIndexOf(':');
+            try (var s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(hostPort.substring(0, colon),
+                        Integer.parseInt(hostPort.substring(colon + 1))), 1000);
+                return hostPort;
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public MetaService service() {
+        return service;
+    }
+
+    @Override
+    public Path ownedDataDir() {
+        return kv != null ? dataDir : null;
+    }
+
+    @Override
+    public String defaultStore(String volume) {
+        return dataDir == null ? null : Volumes.defaultStore(this, volume);
+    }
+
+    /** The embedded data folder, or null for a remote server. */
+    Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            service.close();
+        } finally {
+            if (kv != null) {
+                try {
+                    kv.close();
+                } catch (Exception e) {
+                    throw new FsException(Errno.EIO, "closing the metadata store: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+}

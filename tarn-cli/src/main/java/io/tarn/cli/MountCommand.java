@@ -1,0 +1,145 @@
+package io.tarn.cli;
+
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.cli.mount.MountDaemon;
+import io.tarn.client.ClientConfig;
+import io.tarn.fuse.mount.MountTable;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code tarn mount}: mounts a volume. By default it starts the daemon in the background and returns
+ * once the mount is ready (or prints why it failed); {@code --foreground} serves in this process.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true, description = "Mount a volume through FUSE.")
+final class MountCommand implements Callable<Integer> {
+    @Mixin MetaOptions meta;
+    @Spec CommandSpec spec;
+    @Parameters(index = "0", paramLabel = "VOLUME") String volume;
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT") Path mountpoint;
+    @Option(names = "--foreground", description = "Serve in this process until unmounted.") boolean foreground;
+    @Option(names = "--store", paramLabel = "URI",
+            description = "With --data: object store for a volume created on first mount (default: DIR/objects).")
+    String store;
+    @Option(names = {"-o", "--options"}, split = ",", paramLabel = "OPT",
+            description = "Mount options: allow_other, ro, default_permissions, and client tunables such as "
+                    + "write-buffer=256M, cache-size=256M, upload-concurrency=16.")
+    List<String> options = new ArrayList<>();
+    @Option(names = "--log", paramLabel = "FILE", description = "Daemon log (default: DIR/logs/mount-VOLUME.log or ~/.tarn/logs).")
+    Path log;
+    @Option(names = "--ready-timeout", defaultValue = "120s", hidden = true) String readyTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        Path mp = mountpoint.toAbsolutePath().normalize();
+        if (!Files.isDirectory(mp))
+            throw FsException.of(Errno.ENOENT, "mountpoint %s is not an existing directory", mp);
+        if (MountTable.find(mp).isPresent())
+            throw FsException.of(Errno.EBUSY, "mountpoint %s is in use (already mounted)", mp);
+        MountDaemon.Settings settings = settings(mp);
+        if (foreground) {
+            MountDaemon.run(meta.connect(), settings, ready ->
+                    System.err.printf("tarn: volume %s mounted at %s (%s)%n", volume, mp, ready));
+            return 0;
+        }
+        return background(mp);
+    }
+
+    private MountDaemon.Settings settings(Path mp) {
+        Map<String, String> tunables = new LinkedHashMap<>();
+        boolean allowOther = false, readOnly = false, defaultPermissions = false;
+        for (String o : options) {
+            switch (o) {
+                case "allow_other" -> allowOther = true;
+                case "ro" -> readOnly = true;
+                case "rw" -> readOnly = false;
+                case "default_permissions" -> defaultPermissions = true;
+                default -> {
+                    int eq = o.indexOf('=');
+                    if (eq <= 0) throw FsException.of(Errno.EINVAL, "unknown mount option: %s", o);
+                    tunables.put(o.substring(0, eq), o.substring(eq + 1));
+                }
+            }
+        }
+        ClientConfig client = ClientConfig.parse(tunables);
+        return new MountDaemon.Settings(volume, mp, store, client, allowOther, readOnly, defaultPermissions);
+    }
+
+    /** Starts this same command with --foreground as a detached process and waits until the mount is up. */
+    private int background(Path mp) throws IOException, InterruptedException {
+        Path logFile = log != null ? log.toAbsolutePath() : defaultLog();
+        Files.createDirectories(logFile.getParent());
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid");
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(spec.commandLine().getParseResult().originalArgs());
+        cmd.add("--foreground");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(Sizes.seconds(readyTimeout)).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (MountTable.find(mp).filter(m -> m.fstype().startsWith("fuse")).isPresent() && p.isAlive()) {
+                ready(mp, logFile, p.pid());
+                return 0;
+            }
+            if (p.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw FsException.of(Errno.EIO, "mount failed: %s", lastLine(logFile));
+            }
+        }
+        p.destroy();
+        throw FsException.of(Errno.ETIMEDOUT, "mount did not come up in %s (log: %s)", readyTimeout, logFile);
+    }
+
+    private void ready(Path mp, Path logFile, long pid) {
+        var out = spec.commandLine().getOut();
+        out.printf("tarn: volume %s is mounted at %s (daemon pid %d, log %s)%n", volume, mp, pid, logFile);
+        out.printf("next steps:%n");
+        out.printf("  cp -r /usr/share/doc %s/ && ls %s/doc | head     use it like a local disk%n", mp, mp);
+        out.printf("  df -h %s                                          usage%n", mp);
+        out.printf("  bin/tarn volume info %s%s                 what the volume is%n", volume, metaArgs());
+        out.printf("  bin/tarn umount %s                                unmount%n", mp);
+    }
+
+    private String metaArgs() {
+        if (meta.meta != null) return " --meta " + meta.meta;
+        return meta.data != null ? " --data " + meta.dataDir() : "";
+    }
+
+    private Path defaultLog() {
+        Path base = meta.embedded() ? meta.dataDir() : Path.of(System.getProperty("user.home"), ".tarn");
+        return base.resolve("logs").resolve("mount-" + volume + ".log");
+    }
+
+    private static String lastLine(Path logFile) {
+        try {
+            List<String> lines = Files.readAllLines(logFile);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String l = lines.get(i).strip();
+                if (l.startsWith("tarn: ")) return l.substring(6);
+            }
+            return lines.isEmpty() ? "no output (log " + logFile + ")" : lines.getLast().strip() + " (log " + logFile + ")";
+        } catch (IOException e) {
+            return "see " + logFile;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.tarn.cli;
+
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.ObjectInfo;
+import io.tarn.api.ObjectStore;
+import io.tarn.api.VolumeInfo;
+import io.tarn.api.VolumeSpec;
+import io.tarn.objectstore.ObjectStores;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code tarn volume create|list|info|delete}. */
+@Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
+        subcommands = {VolumeCommand.Create.class, VolumeCommand.List.class, VolumeCommand.Info.class,
+                VolumeCommand.Delete.class})
+final class VolumeCommand {
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a volume.")
+    static final class Create implements Callable<Integer> {
+        @Mixin MetaOptions meta;
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--store", paramLabel = "URI",
+                description = "Object store for the blocks, e.g. file:///srv/tarn (default with --data: DIR/objects).")
+        String store;
+        @Option(names = "--block-size", defaultValue = "4M", description = "256K to 8M, fixed at creation (default: ${DEFAULT-VALUE}).")
+        String blockSize;
+        @Option(names = "--compression", defaultValue = "lz4", description = "lz4, zstd or none (default: ${DEFAULT-VALUE}).")
+        String compression;
+        @Option(names = "--retention", defaultValue = "7d", description = "How long overwritten data is kept for time travel: 7d, 12h, 0 (off), -1 (forever). Default: ${DEFAULT-VALUE}.")
+        String retention;
+
+        @Override
+        public Integer call() {
+            long bs = Sizes.bytes(blockSize);
+            if (bs > Integer.MAX_VALUE) throw FsException.of(Errno.EINVAL, "block size too large: %s", blockSize);
+            try (MetaConnection mc = meta.connect()) {
+                String uri = store != null ? store : Volumes.defaultStore(mc, name);
+                VolumeSpec vs = new VolumeSpec(name, uri, (int) bs, compression, Sizes.seconds(retention));
+                Volumes.checkStore(uri);
+                VolumeInfo v = mc.service().createVolume(vs);
+                spec.commandLine().getOut().printf("created volume %s (%s) on %s, block size %s%n",
+                        v.name(), v.uuid(), v.storeUri(), Sizes.human(v.blockSize()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List volumes.")
+    static final class List implements Callable<Integer> {
+        @Mixin MetaOptions meta;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (MetaConnection mc = meta.connect()) {
+                PrintWriter out = spec.commandLine().getOut();
+                out.printf("%-24s %-10s %-6s %s%n", "NAME", "BLOCK", "COMP", "STORE");
+                for (VolumeInfo v : mc.service().listVolumes())
+                    out.printf("%-24s %-10s %-6s %s%n", v.name(), Sizes.human(v.blockSize()), v.compression(), v.storeUri());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show one volume.")
+    static final class Info implements Callable<Integer> {
+        @Mixin MetaOptions meta;
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+
+        @Override
+        public Integer call() {
+            try (MetaConnection mc = meta.connect()) {
+                VolumeInfo v = mc.service().volume(name);
+                PrintWriter out = spec.commandLine().getOut();
+                out.printf("name:        %s%n", v.name());
+                out.printf("uuid:        %s%n", v.uuid());
+                out.printf("store:       %s%n", v.storeUri());
+                out.printf("block size:  %s%n", Sizes.human(v.blockSize()));
+                out.printf("compression: %s%n", v.compression());
+                out.printf("retention:   %s%n", v.retentionSeconds() < 0 ? "forever"
+                        : v.retentionSeconds() == 0 ? "off" : v.retentionSeconds() + " s");
+                out.printf("created:     %s%n", Instant.ofEpochSecond(0, v.createdNs()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete a volume and all its blocks. Refuses unless --yes is given.")
+    static final class Delete implements Callable<Integer> {
+        @Mixin MetaOptions meta;
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--yes", description = "Confirm: the volume's files and blocks are deleted for good.") boolean yes;
+
+        @Override
+        public Integer call() {
+            try (MetaConnection mc = meta.connect()) {
+                VolumeInfo v = mc.service().volume(name);
+                if (!yes)
+                    throw FsException.of(Errno.EPERM, "refusing to delete volume %s and all its data without --yes", name);
+                long n = 0;
+                try (ObjectStore store = ObjectStores.open(v.storeUri());
+                     Stream<ObjectInfo> objects = store.list(v.uuid() + "/", null)) {
+                    for (Iterator<ObjectInfo> it = objects.iterator(); it.hasNext(); n++) store.delete(it.next().key());
+                }
+                mc.service().deleteVolume(name);
+                spec.commandLine().getOut().printf("deleted volume %s and %d objects%n", name, n);
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.tarn.cli.mount;
+
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
+import io.tarn.api.VolumeInfo;
+import io.tarn.api.VolumeSpec;
+import io.tarn.client.ClientConfig;
+import io.tarn.client.TarnVfs;
+import io.tarn.fuse.FuseConfig;
+import io.tarn.fuse.FuseSession;
+import io.tarn.fuse.MountOptions;
+import io.tarn.rpc.RpcServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.function.Consumer;
+
+/**
+ * The foreground mount: opens the volume's client over the given metadata service, mounts it and
+ * serves until unmounted (or until SIGTERM/SIGINT, which unmounts). With an embedded metadata store
+ * it also serves that store over RPC on loopback, so other commands and mounts on the same data
+ * folder can reach it while this process holds it.
+ */
+public final class MountDaemon {
+    private static final System.Logger LOG = System.getLogger(MountDaemon.class.getName());
+
+    /** What to mount and how. {@code store} is only for a volume created on first embedded mount. */
+    public record Settings(String volume, Path mountpoint, String store, ClientConfig client,
+                           boolean allowOther, boolean readOnly, boolean defaultPermissions) {}
+
+    /** The metadata side a daemon runs on: the service, and the embedded data folder if this process owns it. */
+    public interface Meta extends AutoCloseable {
+        MetaService service();
+
+        /** The embedded data folder this process holds, or null (remote server, or borrowed from another daemon). */
+        Path ownedDataDir();
+
+        /** Where an auto-created volume keeps its blocks, or null when volumes must be created explicitly. */
+        String defaultStore(String volume);
+
+        @Override
+        void close();
+    }
+
+    private MountDaemon() {}
+
+    public static void run(Meta meta, Settings s, Consumer<String> onReady) throws IOException, InterruptedException {
+        try (meta) {
+            MetaService svc = meta.service();
+            VolumeInfo v = volume(meta, s);
+            RpcServer rpc = null;
+            Path endpoint = null;
+            try (TarnVfs vfs = TarnVfs.open(svc, v.name(), s.client())) {
+                if (meta.ownedDataDir() != null) {
+                    rpc = RpcServer.start(svc, new InetSocketAddress("127.0.0.1", 0));
+                    endpoint = publish(meta.ownedDataDir(), rpc.port());
+                }
+                MountOptions mo = MountOptions.at(s.mountpoint()).withFsname("tarn:" + v.name()).withSubtype("tarn")
+                        .withAllowOther(s.allowOther()).withReadOnly(s.readOnly()).withDefaultPermissions(s.defaultPermissions());
+                FuseConfig fc = FuseConfig.builder().readdirplus(true, true).build();
+                try (FuseSession session = FuseSession.mount(mo, new VfsFilesystem(vfs), fc)) {
+                    Thread hook = new Thread(session::close, "tarn-umount-on-signal");
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    session.start();
+                    onReady.accept("volume " + v.uuid() + ", store " + v.storeUri());
+                    FuseSession.Outcome how = session.join();
+                    LOG.log(System.Logger.Level.INFO, "mount of {0} at {1} ended: {2}", v.name(), s.mountpoint(), how);
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // The hook is running: it is what ended the session.
+                    }
+                }
+            } finally {
+                if (rpc != null) rpc.close();
+                if (endpoint != null) Files.deleteIfExists(endpoint);
+            }
+        }
+    }
+
+    /** The volume to mount; an embedded store creates it on first mount. */
+    private static VolumeInfo volume(Meta meta, Settings s) {
+        try {
+            return meta.service().volume(s.volume());
+        } catch (FsException e) {
+            if (e.errno() != Errno.ENOENT) throw e;
+            String store = s.store() != null ? s.store() : meta.defaultStore(s.volume());
+            if (store == null)
+                throw FsException.of(Errno.ENOENT, "unknown volume %s (see tarn volume list; create it with tarn volume create)", s.volume());
+            return meta.service().createVolume(new VolumeSpec(s.volume(), store, VolumeSpec.DEFAULT_BLOCK_SIZE, "lz4",
+                    VolumeSpec.DEFAULT_RETENTION_SECONDS));
+        }
+    }
+
+    private static Path publish(Path dataDir, int port) throws IOException {
+        Path file = dataDir.resolve("meta.endpoint");
+        Path tmp = dataDir.resolve("meta.endpoint.tmp");
+        Files.writeString(tmp, "127.0.0.1:" + port + "\n");
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return file;
+    }
+}

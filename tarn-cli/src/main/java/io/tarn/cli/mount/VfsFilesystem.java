@@ -1,0 +1,250 @@
+package io.tarn.cli.mount;
+
+import io.tarn.api.Attr;
+import io.tarn.api.SetAttr;
+import io.tarn.api.StatFs;
+import io.tarn.client.Vfs;
+import io.tarn.fuse.Attributes;
+import io.tarn.fuse.Created;
+import io.tarn.fuse.Data;
+import io.tarn.fuse.Deferred;
+import io.tarn.fuse.DirSink;
+import io.tarn.fuse.Entry;
+import io.tarn.fuse.FsStats;
+import io.tarn.fuse.FuseFilesystem;
+import io.tarn.fuse.Opened;
+import io.tarn.fuse.Request;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * Serves a {@link Vfs} through the FUSE transport. Node ids are the volume's inode numbers, except
+ * that FUSE's root (1) stands for {@link Vfs#rootIno()}. Data operations that may wait on the object
+ * store (read, flush, fsync, release) are answered from virtual threads so the transport's few
+ * reader threads keep serving metadata requests meanwhile.
+ */
+public final class VfsFilesystem implements FuseFilesystem {
+    private static final long FUSE_ROOT = 1;
+    private static final int NAME_MAX = 255;
+
+    private final Vfs vfs;
+    private final long root;
+    private final ExecutorService slow = Executors.newVirtualThreadPerTaskExecutor();
+
+    public VfsFilesystem(Vfs vfs) {
+        this.vfs = vfs;
+        this.root = vfs.rootIno();
+    }
+
+    private long ino(long node) {
+        return node == FUSE_ROOT ? root : node;
+    }
+
+    private Attr out(Attr a) {
+        if (a.ino() != root) return a;
+        return new Attr(FUSE_ROOT, a.mode(), a.nlink(), a.uid(), a.gid(), a.rdev(), a.size(), a.atimeNs(), a.mtimeNs(), a.ctimeNs());
+    }
+
+    private long node(long ino) {
+        return ino == root ? FUSE_ROOT : ino;
+    }
+
+    /** Runs {@code work} on a virtual thread and replies with its result (or its errno). */
+    private <T> void later(Request r, Supplier<T> work) {
+        Deferred<T> d = r.defer();
+        slow.execute(() -> {
+            try {
+                d.complete(work.get());
+            } catch (Throwable t) {
+                d.fail(t);
+            }
+        });
+    }
+
+    @Override
+    public void destroy() {
+        slow.close();
+    }
+
+    @Override
+    public Entry lookup(Request r, long parent, String name) {
+        return Entry.of(out(vfs.lookup(r.caller(), ino(parent), name)));
+    }
+
+    @Override
+    public Attributes getattr(Request r, long ino, long fh) {
+        return Attributes.of(out(vfs.getattr(r.caller(), ino(ino))));
+    }
+
+    @Override
+    public Attributes setattr(Request r, long ino, SetAttr changes, long fh) {
+        return Attributes.of(out(vfs.setattr(r.caller(), ino(ino), changes)));
+    }
+
+    @Override
+    public String readlink(Request r, long ino) {
+        return vfs.readlink(r.caller(), ino(ino));
+    }
+
+    @Override
+    public Entry symlink(Request r, long parent, String name, String target) {
+        return Entry.of(out(vfs.symlink(r.caller(), ino(parent), name, target)));
+    }
+
+    @Override
+    public Entry mknod(Request r, long parent, String name, int mode, int rdev, int umask) {
+        return Entry.of(out(vfs.mknod(r.caller(), ino(parent), name, mode, rdev)));
+    }
+
+    @Override
+    public Entry mkdir(Request r, long parent, String name, int mode, int umask) {
+        return Entry.of(out(vfs.mkdir(r.caller(), ino(parent), name, mode)));
+    }
+
+    @Override
+    public void unlink(Request r, long parent, String name) {
+        vfs.unlink(r.caller(), ino(parent), name);
+    }
+
+    @Override
+    public void rmdir(Request r, long parent, String name) {
+        vfs.rmdir(r.caller(), ino(parent), name);
+    }
+
+    @Override
+    public void rename(Request r, long parent, String name, long newParent, String newName, int flags) {
+        vfs.rename(r.caller(), ino(parent), name, ino(newParent), newName, flags);
+    }
+
+    @Override
+    public Entry link(Request r, long ino, long newParent, String newName) {
+        return Entry.of(out(vfs.link(r.caller(), ino(ino), ino(newParent), newName)));
+    }
+
+    @Override
+    public Opened open(Request r, long ino, int flags) {
+        return Opened.of(vfs.open(r.caller(), ino(ino), flags));
+    }
+
+    @Override
+    public Created create(Request r, long parent, String name, int mode, int umask, int flags) {
+        Vfs.Created c = vfs.create(r.caller(), ino(parent), name, mode, flags);
+        return new Created(Entry.of(out(c.attr())), Opened.of(c.fh()));
+    }
+
+    @Override
+    public Data read(Request r, long ino, long fh, long offset, int size) {
+        later(r, () -> Data.of(vfs.read(fh, offset, size)));
+        return null;
+    }
+
+    @Override
+    public int write(Request r, long ino, long fh, long offset, MemorySegment data, int writeFlags) {
+        // The segment lives in the request buffer; Vfs.write copies it into the file's block buffers.
+        return vfs.write(fh, offset, data.asByteBuffer());
+    }
+
+    @Override
+    public void flush(Request r, long ino, long fh, long lockOwner) {
+        later(r, () -> {
+            vfs.flush(fh);
+            return null;
+        });
+    }
+
+    @Override
+    public void fsync(Request r, long ino, long fh, boolean dataOnly) {
+        later(r, () -> {
+            vfs.fsync(fh, dataOnly);
+            return null;
+        });
+    }
+
+    @Override
+    public void release(Request r, long ino, long fh, int flags) {
+        later(r, () -> {
+            vfs.release(fh);
+            return null;
+        });
+    }
+
+    @Override
+    public Opened opendir(Request r, long ino, int flags) {
+        return Opened.of(vfs.opendir(r.caller(), ino(ino)));
+    }
+
+    @Override
+    public void readdir(Request r, long ino, long fh, long offset, DirSink sink) {
+        fill(fh, offset, sink, false);
+    }
+
+    @Override
+    public void readdirplus(Request r, long ino, long fh, long offset, DirSink sink) {
+        fill(fh, offset, sink, true);
+    }
+
+    private void fill(long fh, long offset, DirSink sink, boolean plus) {
+        // Ask for a modest page; entries that do not fit are asked for again from their offset.
+        List<Vfs.DirItem> items = vfs.readdir(fh, offset, 256, plus);
+        for (Vfs.DirItem it : items) {
+            boolean added;
+            if (plus && it.attr() != null && !it.name().equals(".") && !it.name().equals("..")) {
+                added = sink.add(it.name(), Entry.of(out(it.attr())), it.nextOffset());
+            } else {
+                added = sink.add(it.name(), node(it.ino()), it.type(), it.nextOffset());
+            }
+            if (!added) return;
+        }
+    }
+
+    @Override
+    public void releasedir(Request r, long ino, long fh) {
+        vfs.releasedir(fh);
+    }
+
+    @Override
+    public void fsyncdir(Request r, long ino, long fh, boolean dataOnly) {
+        // Every metadata mutation is already durable when it returns.
+    }
+
+    @Override
+    public FsStats statfs(Request r, long ino) {
+        StatFs s = vfs.statfs(r.caller());
+        long bsize = vfs.blockSize();
+        // Without a quota, report a large capacity: object stores have no fixed size.
+        long totalBytes = s.quotaBytes() > 0 ? s.quotaBytes() : 1L << 50;
+        long files = s.quotaInodes() > 0 ? s.quotaInodes() : 1L << 40;
+        long blocks = totalBytes / bsize;
+        long used = (s.usedBytes() + bsize - 1) / bsize;
+        long free = Math.max(0, blocks - used);
+        return new FsStats(blocks, free, free, files, Math.max(0, files - s.usedInodes()), (int) bsize, NAME_MAX, (int) bsize);
+    }
+
+    @Override
+    public void setxattr(Request r, long ino, String name, byte[] value, int flags) {
+        vfs.setxattr(r.caller(), ino(ino), name, value, flags);
+    }
+
+    @Override
+    public byte[] getxattr(Request r, long ino, String name) {
+        return vfs.getxattr(r.caller(), ino(ino), name);
+    }
+
+    @Override
+    public List<String> listxattr(Request r, long ino) {
+        return vfs.listxattr(r.caller(), ino(ino));
+    }
+
+    @Override
+    public void removexattr(Request r, long ino, String name) {
+        vfs.removexattr(r.caller(), ino(ino), name);
+    }
+
+    @Override
+    public void access(Request r, long ino, int mask) {
+        vfs.access(r.caller(), ino(ino), mask);
+    }
+}
