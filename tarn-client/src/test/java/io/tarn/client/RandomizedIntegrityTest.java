@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class RandomizedIntegrityTest {
     private static final int BLOCK = VolumeSpec.MIN_BLOCK_SIZE;
     private static final long MAX_SIZE = 12L * BLOCK + 12345;
-    private static final long TIME_BUDGET_NS = 25_000_000_000L;
+    private static final long TIME_BUDGET_NS = 15_000_000_000L;
 
     @TempDir
     Path tmp;

@@ -34,10 +34,24 @@ public final class BlockCodec {
     }
 
     public Encoded encode(long blockId, byte[] src, int off, int len) {
+        return encode(blockId, src, off, len, new byte[maxEncodedLength(len)]);
+    }
+
+    /** The most bytes {@link #encode} may need for a block of {@code len} bytes. */
+    public int maxEncodedLength(int len) {
+        int raw = BlockFormat.headerLength(true, len) + len;
+        return compression == Compression.NONE ? raw : Math.max(raw, BlockFormat.headerLength(false, len) + compression.maxCompressedLength(len));
+    }
+
+    /**
+     * Encodes into {@code out} (at least {@link #maxEncodedLength} bytes, e.g. a pooled buffer); the result
+     * wraps {@code out}, so it is valid until {@code out} is reused.
+     */
+    public Encoded encode(long blockId, byte[] src, int off, int len, byte[] out) {
         if (len < 0 || len > BlockFormat.MAX_PLAIN) throw new IllegalArgumentException("block of " + len + " bytes");
+        if (out.length < maxEncodedLength(len)) throw new IllegalArgumentException("output buffer too small");
         if (compression != Compression.NONE && len > 0) {
             int head = BlockFormat.headerLength(false, len);
-            byte[] out = new byte[head + compression.maxCompressedLength(len)];
             int n = compression.compress(src, off, len, out, head);
             if (n < len - (len >>> 4)) {
                 int payloadCrc = BlockFormat.crc(out, head, n);
@@ -48,7 +62,6 @@ public final class BlockCodec {
             }
         }
         int head = BlockFormat.headerLength(true, len);
-        byte[] out = new byte[head + len];
         System.arraycopy(src, off, out, head, len);
         int[] chunkCrcs = new int[BlockFormat.chunks(len)];
         for (int c = 0; c < chunkCrcs.length; c++) {
@@ -58,7 +71,7 @@ public final class BlockCodec {
         int crc = BlockFormat.crc(out, head, len);
         BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, Compression.NONE.id,
                 CIPHER_NONE, head, blockId, len, len, crc, crc, BlockFormat.CHUNK_SHIFT, chunkCrcs));
-        return new Encoded(ByteBuffer.wrap(out), crc, true);
+        return new Encoded(ByteBuffer.wrap(out, 0, head + len).slice(), crc, true);
     }
 
     /** The plain bytes of a whole object, verified against everything the header and {@code blockId} promise. */

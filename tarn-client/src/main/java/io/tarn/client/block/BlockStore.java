@@ -37,6 +37,7 @@ public final class BlockStore implements AutoCloseable {
     private final BlockCodec codec;
     private final BlockCache cache;
     private final Semaphore uploadPermits, downloadPermits;
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> encodeBuffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tarn-block-", 0).factory());
     private final AtomicLong puts = new AtomicLong(), wholeGets = new AtomicLong(), rangeGets = new AtomicLong(),
             bytesUp = new AtomicLong(), bytesDown = new AtomicLong();
@@ -68,19 +69,28 @@ public final class BlockStore implements AutoCloseable {
 
     /** {@link #upload} on the calling thread. */
     public BlockRef put(long index, long blockId, byte[] data, int len) {
-        BlockCodec.Encoded e = codec.encode(blockId, data, 0, len);
         String key = keys.key(blockId);
-        withPermit(uploadPermits, () -> {
+        // Encode only once a permit is held, so queued uploads hold no encoded copies.
+        return withPermit(uploadPermits, () -> {
+            byte[] out = encodeBuffer(codec.maxEncodedLength(len));
             try {
+                BlockCodec.Encoded e = codec.encode(blockId, data, 0, len, out);
                 store.put(key, e.bytes());
+                puts.incrementAndGet();
+                bytesUp.addAndGet(e.storedLength());
+                return new BlockRef(index, blockId, len, e.storedLength(), e.checksum());
             } catch (ObjectStoreException ex) {
                 throw storeFailure("write", key, ex);
+            } finally {
+                encodeBuffers.offer(out);
             }
-            return null;
         });
-        puts.incrementAndGet();
-        bytesUp.addAndGet(e.storedLength());
-        return new BlockRef(index, blockId, len, e.storedLength(), e.checksum());
+    }
+
+    /** A pooled output buffer of at least {@code n} bytes; at most one per upload permit is ever kept. */
+    private byte[] encodeBuffer(int n) {
+        byte[] b = encodeBuffers.poll();
+        return b != null && b.length >= n ? b : new byte[n];
     }
 
     /** The whole plain content of a block's object (cached, one fetch for concurrent misses). Do not modify it. */
@@ -165,6 +175,15 @@ public final class BlockStore implements AutoCloseable {
         String key = keys.key(ref.blockId());
         int headerLen = BlockCodec.rawHeaderLength(plainLen);
         return withPermit(downloadPermits, () -> {
+            if (spanStart == 0) { // header and chunks are adjacent: one request
+                ByteBuffer all = get(key, 0, headerLen + spanEnd);
+                rangeGets.incrementAndGet();
+                bytesDown.addAndGet(all.remaining());
+                if (all.remaining() != headerLen + spanEnd)
+                    throw BlockCodec.corrupt(key, "truncated: range of " + all.remaining() + " bytes, expected " + (headerLen + spanEnd));
+                return codec.decodeChunks(key, ref.blockId(), all.slice(all.position(), headerLen), 0,
+                        all.slice(all.position() + headerLen, spanEnd));
+            }
             CompletableFuture<ByteBuffer> header = CompletableFuture.supplyAsync(() -> get(key, 0, headerLen), threads);
             ByteBuffer chunks = get(key, headerLen + spanStart, spanEnd - spanStart);
             ByteBuffer h;

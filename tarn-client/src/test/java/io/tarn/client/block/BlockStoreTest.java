@@ -120,6 +120,9 @@ class BlockStoreTest {
         assertEquals(2, s.rangeGets());
         assertTrue(s.bytesDown() < 200_000, "moved " + s.bytesDown());
         assertEquals(0, blocks.cache().entries(), "partial reads do not fill the cache");
+        blocks.read(ref, 100, 50, out, 0, true);
+        assertArrayEquals(Arrays.copyOfRange(data, 100, 150), Arrays.copyOf(out, 50));
+        assertEquals(3, blocks.stats().rangeGets(), "the first chunk comes with the header in one request");
         faulty.inject(Op.GET, k -> true, new Fault.FlipBit(10), 1);
         assertThrows(FsException.class, () -> blocks.read(ref, 1_000_000, 4096, out, 0, true));
         blocks.read(ref, 0, 4096, out, 0, false);
