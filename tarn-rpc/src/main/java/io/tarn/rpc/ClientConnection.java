@@ -57,7 +57,7 @@ final class ClientConnection {
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextCallId = new AtomicLong(1);
     private final long epoch;
-    private final int maxFrame;
+    private final int maxFrame, serverMaxRequest;
     private final String server;
     private final Consumer<ClientConnection> onDeath;
     private volatile Throwable death;
@@ -65,8 +65,10 @@ final class ClientConnection {
     private byte[] buf = new byte[64 * 1024];
     private int start, end;
 
-    private ClientConnection(Socket socket, long epoch, int maxFrame, String server, Consumer<ClientConnection> onDeath) throws IOException {
+    private ClientConnection(Socket socket, long epoch, int serverMaxRequest, int maxFrame, String server,
+                             Consumer<ClientConnection> onDeath) throws IOException {
         this.socket = socket;
+        this.serverMaxRequest = serverMaxRequest;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.epoch = epoch;
@@ -87,6 +89,7 @@ final class ClientConnection {
             WireOut.putInt(hello, 0, Wire.MAGIC);
             hello[5] = Wire.VERSION_MIN;
             hello[7] = Wire.VERSION_MAX;
+            WireOut.putInt(hello, 8, maxFrame);
             s.getOutputStream().write(hello);
             byte[] reply = new DataInputStream(s.getInputStream()).readNBytes(Wire.SERVER_HELLO_LENGTH);
             if (reply.length < Wire.SERVER_HELLO_LENGTH || WireIn.getInt(reply, 0) != Wire.MAGIC)
@@ -94,7 +97,7 @@ final class ClientConnection {
             int version = (reply[4] & 0xff) << 8 | (reply[5] & 0xff);
             if (version == 0)
                 throw new IOException(server + " speaks no protocol version in " + Wire.VERSION_MIN + "-" + Wire.VERSION_MAX);
-            return new ClientConnection(s, WireIn.getLong(reply, 8), maxFrame, server, onDeath);
+            return new ClientConnection(s, WireIn.getLong(reply, 8), WireIn.getInt(reply, 16), maxFrame, server, onDeath);
         } catch (IOException | RuntimeException e) {
             RpcServer.closeQuietly(s);
             throw e;
@@ -115,6 +118,9 @@ final class ClientConnection {
      * EINTR if the thread is interrupted.
      */
     byte[] call(byte[] frame, int length, long timeoutNanos, String method) throws Lost {
+        if (length - Wire.LENGTH_FIELD > serverMaxRequest)
+            throw FsException.of(Errno.E2BIG, "%s request of %d bytes exceeds the limit of %d of metadata server %s",
+                    method, length - Wire.LENGTH_FIELD, serverMaxRequest, server);
         long callId = nextCallId.getAndIncrement();
         WireOut.putLong(frame, Wire.CALL_ID_AT, callId);
         WireOut.putInt(frame, Wire.DEADLINE_AT, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeoutNanos / 1_000_000)));

@@ -97,6 +97,8 @@ public final class RemoteMetaService implements MetaService {
             } catch (ClientConnection.Lost lost) {
                 maybeDelivered |= lost.maybeDelivered;
                 link.lost(c);
+                if (Thread.currentThread().isInterrupted())
+                    throw FsException.of(Errno.EINTR, "%s to metadata server %s interrupted", op.method(), server());
                 continue;
             }
             WireIn in = new WireIn(reply, Wire.RESPONSE_HEADER, reply.length - Wire.RESPONSE_HEADER);

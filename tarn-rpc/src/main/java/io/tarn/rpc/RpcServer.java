@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.INFO;
@@ -35,7 +36,7 @@ public final class RpcServer implements AutoCloseable {
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private final Object drainLock = new Object();
-    private int running;
+    private final AtomicInteger running = new AtomicInteger();
     private volatile boolean closed;
 
     private RpcServer(MetaService svc, ServerSocket listener, int maxFrame) {
@@ -117,22 +118,46 @@ public final class RpcServer implements AutoCloseable {
         connections.remove(c);
     }
 
-    /** Runs a call on its own virtual thread, counted so that {@link #close()} can wait for it. */
+    /** Runs a call on its own virtual thread, counted so that {@link #close()} can wait for it; false once closed. */
     boolean submit(Runnable call) {
-        synchronized (drainLock) {
-            if (closed) return false;
-            running++;
-        }
+        if (!enter()) return false;
         Thread.ofVirtual().start(() -> {
             try {
                 call.run();
             } finally {
-                synchronized (drainLock) {
-                    if (--running == 0) drainLock.notifyAll();
-                }
+                exit();
             }
         });
         return true;
+    }
+
+    /** Runs a call on the caller's thread, counted like {@link #submit}; false once closed. */
+    boolean runHere(Runnable call) {
+        if (!enter()) return false;
+        try {
+            call.run();
+        } finally {
+            exit();
+        }
+        return true;
+    }
+
+    private boolean enter() {
+        running.incrementAndGet();
+        // Checked after counting: close() sets the flag before it reads the count, so one of us sees the other.
+        if (closed) {
+            exit();
+            return false;
+        }
+        return true;
+    }
+
+    private void exit() {
+        if (running.decrementAndGet() == 0 && closed) {
+            synchronized (drainLock) {
+                drainLock.notifyAll();
+            }
+        }
     }
 
     boolean isClosed() {
@@ -153,10 +178,10 @@ public final class RpcServer implements AutoCloseable {
         for (ServerConnection c : connections) c.close();
         long end = System.nanoTime() + DRAIN.toNanos();
         synchronized (drainLock) {
-            while (running > 0) {
+            while (running.get() > 0) {
                 long left = end - System.nanoTime();
                 if (left <= 0) {
-                    LOG.log(WARNING, "{0} metadata calls still running after {1}; closing anyway", running, DRAIN);
+                    LOG.log(WARNING, "{0} metadata calls still running after {1}; closing anyway", running.get(), DRAIN);
                     break;
                 }
                 try {

@@ -26,6 +26,7 @@ final class ServerConnection {
     private final OutputStream out;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final String peer;
+    private int clientMaxReply;
 
     ServerConnection(RpcServer server, Socket socket) throws IOException {
         this.server = server;
@@ -62,6 +63,7 @@ final class ServerConnection {
             return false;
         }
         int min = (hello[4] & 0xff) << 8 | (hello[5] & 0xff), max = (hello[6] & 0xff) << 8 | (hello[7] & 0xff);
+        clientMaxReply = WireIn.getInt(hello, 8);
         int version = Math.min(max, Wire.VERSION_MAX);
         if (version < Math.max(min, Wire.VERSION_MIN)) version = 0;
         byte[] reply = new byte[Wire.SERVER_HELLO_LENGTH];
@@ -69,6 +71,7 @@ final class ServerConnection {
         reply[4] = (byte) (version >>> 8);
         reply[5] = (byte) version;
         WireOut.putLong(reply, 8, server.epoch());
+        WireOut.putInt(reply, 16, server.maxFrame());
         write(reply, reply.length);
         if (version == 0) {
             LOG.log(WARNING, "closing connection from {0}: it speaks protocol versions {1}-{2}, this server {3}-{4}",
@@ -100,8 +103,8 @@ final class ServerConnection {
                 continue;
             }
             // Point reads are a few microseconds: running them here saves a thread hand-off; anything that may wait runs apart.
-            if (isPointRead(payload)) reply(server.dispatcher().handle(payload, length, arrival));
-            else if (!server.submit(() -> reply(server.dispatcher().handle(payload, length, arrival)))) return;
+            Runnable call = () -> reply(server.dispatcher().handle(payload, length, arrival));
+            if (!(isPointRead(payload) ? server.runHere(call) : server.submit(call))) return;
         }
     }
 
@@ -111,6 +114,12 @@ final class ServerConnection {
     }
 
     private void reply(WireOut frame) {
+        int payload = frame.length() - Wire.LENGTH_FIELD;
+        if (payload > clientMaxReply && clientMaxReply >= Wire.RESPONSE_HEADER) {
+            long callId = WireIn.getLong(frame.frame(), Wire.CALL_ID_AT);
+            frame = CallDispatcher.error(callId, FsException.of(Errno.E2BIG,
+                    "reply of %d bytes exceeds the client's limit of %d", payload, clientMaxReply));
+        }
         try {
             write(frame.frame(), frame.length());
         } catch (IOException e) {

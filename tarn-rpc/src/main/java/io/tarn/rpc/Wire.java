@@ -10,10 +10,10 @@ final class Wire {
     /** "TRPC": the first four bytes each side sends on a new connection. */
     static final int MAGIC = 0x54525043;
     static final int VERSION_MIN = 1, VERSION_MAX = 1;
-    /** Client hello: magic, u16 min version, u16 max version. */
-    static final int HELLO_LENGTH = 8;
-    /** Server hello: magic, u16 chosen version (0: none in common), u64 server epoch. */
-    static final int SERVER_HELLO_LENGTH = 16;
+    /** Client hello: magic, u16 min version, u16 max version, u32 largest reply frame it accepts. */
+    static final int HELLO_LENGTH = 12;
+    /** Server hello: magic, u16 chosen version (0: none in common), u16 zero, u64 server epoch, u32 largest request frame it accepts. */
+    static final int SERVER_HELLO_LENGTH = 20;
 
     static final int LENGTH_FIELD = 4;
     static final int REQUEST_HEADER = 8 + 1 + 4;

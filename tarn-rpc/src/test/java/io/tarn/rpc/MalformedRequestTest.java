@@ -58,7 +58,7 @@ class MalformedRequestTest {
             in = new DataInputStream(s.getInputStream());
             out = s.getOutputStream();
             if (hello) {
-                out.write(new byte[]{'T', 'R', 'P', 'C', 0, 1, 0, 1});
+                out.write(new byte[]{'T', 'R', 'P', 'C', 0, 1, 0, 1, 0, 0x10, 0, 0});
                 byte[] reply = in.readNBytes(Wire.SERVER_HELLO_LENGTH);
                 assertEquals(Wire.MAGIC, WireIn.getInt(reply, 0));
                 assertEquals(1, reply[5]);
@@ -116,7 +116,7 @@ class MalformedRequestTest {
     @Test
     void anUnknownVersionIsRefusedInTheHandshake() throws IOException {
         try (Raw r = new Raw(false)) {
-            r.sendRaw(new byte[]{'T', 'R', 'P', 'C', 0, 90, 0, 99});
+            r.sendRaw(new byte[]{'T', 'R', 'P', 'C', 0, 90, 0, 99, 0, 0x10, 0, 0});
             byte[] reply = r.in.readNBytes(Wire.SERVER_HELLO_LENGTH);
             assertEquals(0, reply[4] | reply[5]);
             r.expectClosed();
@@ -189,12 +189,25 @@ class MalformedRequestTest {
     }
 
     @Test
-    void anOversizedCallFromARealClientFailsAloneAndTheClientReconnects() {
+    void anOversizedCallFromARealClientFailsAloneBeforeItIsSent() {
         byte[] tooBig = new byte[100 * 1024];
         FsException e = assertThrows(FsException.class, () -> bystander.setXattr(ROOT, 1, "user.big", tooBig, 0));
         assertEquals(Errno.E2BIG, e.errno());
+        assertTrue(e.getMessage().contains("setXattr"), e.getMessage());
         bystander.setXattr(ROOT, 1, "user.small", new byte[100], 0);
         assertEquals(100, bystander.getXattr(ROOT, 1, "user.small").length);
+    }
+
+    @Test
+    void aReplyLargerThanTheClientAcceptsBecomesE2big() {
+        byte[] value = new byte[40 * 1024];
+        bystander.setXattr(ROOT, 1, "user.v", value, 0);
+        try (RemoteMetaService small = RemoteMetaService.connect("127.0.0.1:" + server.port(),
+                new RpcOptions(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(60),
+                        java.time.Duration.ZERO, 16 * 1024))) {
+            assertEquals(Errno.E2BIG, assertThrows(FsException.class, () -> small.getXattr(ROOT, 1, "user.v")).errno());
+            assertEquals(1, small.getAttr(ROOT, 1).ino());
+        }
     }
 
     @Test
