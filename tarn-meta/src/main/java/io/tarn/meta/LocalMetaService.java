@@ -210,7 +210,7 @@ public final class LocalMetaService implements MetaService {
                 w.put(requestKey, result.encode());
                 return result;
             }
-            if (!staged.isEmpty()) Journal.append(w, v.id(), now, ctx.session(), op, staged);
+            if (!staged.isEmpty() && v.retentionSeconds() != 0) Journal.append(w, v.id(), now, ctx.session(), op, staged);
             staged.applyTo(w);
             if (requestKey != null) w.put(requestKey, result.encode());
             return result;

@@ -56,7 +56,7 @@ final class Sessions {
                 destroyIfOrphan(t, ino);
             }
             t.flushUsage();
-            if (!staged.isEmpty()) Journal.append(w, v.id(), now, session, "session-end", staged);
+            if (!staged.isEmpty() && v.retentionSeconds() != 0) Journal.append(w, v.id(), now, session, "session-end", staged);
             staged.applyTo(w);
         }
         forget(w, session);

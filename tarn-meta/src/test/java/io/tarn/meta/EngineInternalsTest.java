@@ -146,6 +146,11 @@ class EngineInternalsTest {
         meta.reserveBlockIds(ctx(s), 1);
         assertEquals(before + 3, count(journal), "failed and non-namespace mutations write none");
         meta.release(ctx(s), f.ino());
+        meta.createVolume(new VolumeSpec("nohistory", "mem://n", BS, "none", 0));
+        SessionInfo n = meta.openSession("nohistory", "t");
+        meta.mkdir(ctx(n), 1, "d", 0755);
+        long nvol = kv.read(r -> Volumes.byName(r, "nohistory").id());
+        assertEquals(0, count(Keys.inVolume(nvol, Keys.JOURNAL)), "retention 0: no history kept");
     }
 
     @Test

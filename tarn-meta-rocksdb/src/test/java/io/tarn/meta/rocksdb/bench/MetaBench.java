@@ -12,15 +12,17 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Single-threaded p50/p99 of getattr, lookup, create and rename through {@link LocalMetaService} on
- * RocksDB, in a directory of {@code files} entries. Usage: MetaBench DIR [files] [ops].
+ * RocksDB, in a directory of {@code files} entries. Usage: MetaBench DIR [files] [ops] [retentionSeconds].
  */
 public final class MetaBench {
     public static void main(String[] args) {
         Path dir = Path.of(args[0]);
         int files = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
         int ops = args.length > 2 ? Integer.parseInt(args[2]) : 3_000;
+        // Retention 0 turns the history journal off; the default (7 days) measures it.
+        long retention = args.length > 3 ? Long.parseLong(args[3]) : VolumeSpec.DEFAULT_RETENTION_SECONDS;
         try (LocalMetaService meta = new LocalMetaService(RocksDbKvStore.open(dir))) {
-            meta.createVolume(new VolumeSpec("bench", "mem://bench", VolumeSpec.DEFAULT_BLOCK_SIZE, "none", 0));
+            meta.createVolume(new VolumeSpec("bench", "mem://bench", VolumeSpec.DEFAULT_BLOCK_SIZE, "none", retention));
             SessionInfo s = meta.openSession("bench", "bench");
             Ctx ctx = new Ctx(s.session(), 0, Caller.ROOT);
             long root = s.volume().rootIno();
