@@ -12,43 +12,49 @@ import java.util.Map;
  * Tunables of one client. {@code writeBufferBytes} bounds the memory held by unflushed block buffers
  * (writers wait when it is used up); {@code cacheBytes} bounds the decoded-block cache; the
  * concurrencies bound object-store requests in flight; {@code dirPageSize} is how many names one
- * directory read asks the metadata server for; {@code heartbeat} keeps the session alive.
+ * directory read asks the metadata server for; {@code heartbeat} keeps the session alive;
+ * {@code readaheadBlocks} is how many blocks past a sequential read are fetched ahead (0: none).
  */
 public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int downloadConcurrency, long cacheBytes,
-                           int dirPageSize, RetryPolicy retry, Duration heartbeat) {
+                           int dirPageSize, RetryPolicy retry, Duration heartbeat, int readaheadBlocks) {
     public static final ClientConfig DEFAULTS = new ClientConfig(256L << 20, 16, 16, 256L << 20, 512,
-            RetryPolicy.DEFAULT, Duration.ofSeconds(10));
+            RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2);
 
     public ClientConfig {
         if (writeBufferBytes <= 0) throw FsException.of(Errno.EINVAL, "write buffer must be positive");
         if (uploadConcurrency < 1 || downloadConcurrency < 1) throw FsException.of(Errno.EINVAL, "concurrency must be at least 1");
         if (cacheBytes < 0) throw FsException.of(Errno.EINVAL, "cache size must not be negative");
         if (dirPageSize < 1) throw FsException.of(Errno.EINVAL, "directory page size must be at least 1");
+        if (readaheadBlocks < 0) throw FsException.of(Errno.EINVAL, "read-ahead must not be negative");
     }
 
     public ClientConfig withWriteBuffer(long bytes) {
-        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat);
+        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks);
     }
 
     public ClientConfig withCache(long bytes) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat, readaheadBlocks);
     }
 
     public ClientConfig withConcurrency(int uploads, int downloads) {
-        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat);
+        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks);
     }
 
     public ClientConfig withDirPageSize(int n) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat, readaheadBlocks);
+    }
+
+    public ClientConfig withReadahead(int blocks) {
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, blocks);
     }
 
     public ClientConfig withRetry(RetryPolicy p) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat, readaheadBlocks);
     }
 
     /**
      * Parses options as given on a command line or in a file: {@code write-buffer}, {@code cache-size}
-     * (sizes like 64M, 1G), {@code upload-concurrency}, {@code download-concurrency}, {@code dir-page-size},
+     * (sizes like 64M, 1G), {@code upload-concurrency}, {@code download-concurrency}, {@code dir-page-size}, {@code readahead} (blocks),
      * {@code retry-attempts}, {@code retry-deadline} and {@code heartbeat} (durations like 500ms, 30s, 2m).
      * Unknown keys and bad values are EINVAL naming the key.
      */
@@ -65,7 +71,8 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
                     case "download-concurrency" -> c.withConcurrency(c.uploadConcurrency, Integer.parseInt(v));
                     case "dir-page-size" -> c.withDirPageSize(Integer.parseInt(v));
                     case "heartbeat" -> new ClientConfig(c.writeBufferBytes, c.uploadConcurrency, c.downloadConcurrency,
-                            c.cacheBytes, c.dirPageSize, c.retry, duration(v));
+                            c.cacheBytes, c.dirPageSize, c.retry, duration(v), c.readaheadBlocks);
+                    case "readahead" -> c.withReadahead(Integer.parseInt(v));
                     case "retry-attempts" -> {
                         r = new RetryPolicy(Integer.parseInt(v), r.baseDelay(), r.maxDelay(), r.deadline(), r.attemptTimeout());
                         yield c;

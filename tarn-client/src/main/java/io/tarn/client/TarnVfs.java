@@ -278,6 +278,8 @@ public final class TarnVfs implements Vfs {
         boolean random = offset != h.lastReadEnd;
         ByteBuffer b = f.read(h.caller, offset, size, random);
         h.lastReadEnd = offset + b.remaining();
+        if (!random && b.hasRemaining() && config.readaheadBlocks() > 0)
+            f.readAhead(h.caller, h.lastReadEnd / volume.blockSize() + (h.lastReadEnd % volume.blockSize() == 0 ? 0 : 1), config.readaheadBlocks());
         return b;
     }
 

@@ -339,6 +339,27 @@ class TarnVfsDataTest {
     }
 
     @Test
+    void sequentialReadsFetchAhead() {
+        Vfs.Created f = create("seq");
+        byte[] data = pattern(6 * BLOCK, 12);
+        vfs.write(f.fh(), 0, buf(data));
+        vfs.release(f.fh());
+        TarnVfs reader = fx.client(ClientConfig.DEFAULTS.withReadahead(3).withRetry(VfsFixture.FAST));
+        long fh = reader.open(c, f.attr().ino(), OpenFlags.O_RDONLY);
+        assertArrayEquals(Arrays.copyOf(data, 4096), bytes(reader.read(fh, 0, 4096)));
+        assertEquals(3, reader.blockStore().stats().prefetches(), "blocks 1-3 are fetched ahead");
+        byte[] all = new byte[data.length];
+        for (int off = 4096; off < data.length; off += 64 * 1024) {
+            byte[] part = bytes(reader.read(fh, off, 64 * 1024));
+            System.arraycopy(part, 0, all, off, part.length);
+        }
+        System.arraycopy(data, 0, all, 0, 4096);
+        assertArrayEquals(data, all);
+        assertEquals(6, reader.blockStore().stats().wholeGets(), "every block fetched once, ahead or on demand");
+        reader.release(fh);
+    }
+
+    @Test
     void attrOfAnOpenFileWithoutWritesIsTheServers() {
         Vfs.Created f = create("plain");
         Attr a = vfs.getattr(c, f.attr().ino());

@@ -40,7 +40,7 @@ public final class BlockStore implements AutoCloseable {
     private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> encodeBuffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tarn-block-", 0).factory());
     private final AtomicLong puts = new AtomicLong(), wholeGets = new AtomicLong(), rangeGets = new AtomicLong(),
-            bytesUp = new AtomicLong(), bytesDown = new AtomicLong();
+            bytesUp = new AtomicLong(), bytesDown = new AtomicLong(), prefetches = new AtomicLong();
 
     public BlockStore(ObjectStore store, BlockKeys keys, BlockCodec codec, int uploads, int downloads, long cacheBytes, RetryPolicy retry) {
         this.store = new RetryingObjectStore(store, retry);
@@ -119,6 +119,24 @@ public final class BlockStore implements AutoCloseable {
             throw new FsException(Errno.EIO, "block object " + keys.key(ref.blockId()) + " holds " + plain.length
                     + " bytes, the block map says " + ref.length());
         System.arraycopy(plain, from, dst, dstOff, len);
+    }
+
+    /**
+     * Starts fetching whole blocks into the cache in the background (read-ahead); failures are ignored
+     * here and met again by the read that needs the block.
+     */
+    public void prefetch(List<BlockRef> refs) {
+        for (BlockRef ref : refs) {
+            if (cache.getIfPresent(ref.blockId()) != null) continue;
+            prefetches.incrementAndGet();
+            threads.execute(() -> {
+                try {
+                    block(ref);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "read-ahead of block {0} failed: {1}", ref.blockId(), e.getMessage());
+                }
+            });
+        }
     }
 
     /** Runs reads in parallel (each within the download bound) and waits for all; the first failure is thrown. */
@@ -231,11 +249,11 @@ public final class BlockStore implements AutoCloseable {
         }
     }
 
-    /** Counters for tests and metrics: puts, whole-object gets, ranged gets, bytes up, bytes down. */
-    public record Stats(long puts, long wholeGets, long rangeGets, long bytesUp, long bytesDown) {}
+    /** Counters for tests and metrics: puts, whole-object gets, ranged gets, bytes up, bytes down, read-aheads started. */
+    public record Stats(long puts, long wholeGets, long rangeGets, long bytesUp, long bytesDown, long prefetches) {}
 
     public Stats stats() {
-        return new Stats(puts.get(), wholeGets.get(), rangeGets.get(), bytesUp.get(), bytesDown.get());
+        return new Stats(puts.get(), wholeGets.get(), rangeGets.get(), bytesUp.get(), bytesDown.get(), prefetches.get());
     }
 
     @Override

@@ -41,6 +41,11 @@ final class BlockMapCache {
         return refs.get(index);
     }
 
+    /** The committed block at {@code index} if its window is loaded, else null (no metadata call). */
+    BlockRef getIfLoaded(long index) {
+        return loaded.contains(index / WINDOW) ? refs.get(index) : null;
+    }
+
     /** Records a block this client has just committed. */
     void committed(BlockRef r) {
         refs.put(r.index(), r);

@@ -444,6 +444,28 @@ public final class OpenFile {
         return ByteBuffer.wrap(out);
     }
 
+    /**
+     * Read-ahead: starts fetching the committed or uploaded blocks {@code [fromIndex, fromIndex+count)}
+     * that are inside the file and not buffered here. Only block maps already loaded are consulted, so
+     * this never waits for the metadata server.
+     */
+    public void readAhead(Caller caller, long fromIndex, int count) {
+        List<BlockRef> refs = new ArrayList<>(count);
+        lock.lock();
+        try {
+            long lastIndex = size == 0 ? -1 : (size - 1) / blockSize;
+            for (long i = fromIndex; i < fromIndex + count && i <= lastIndex; i++) {
+                if (dirty.containsKey(i)) continue;
+                BlockRef ref = uploaded.get(i);
+                if (ref == null) ref = map.getIfLoaded(i);
+                if (ref != null) refs.add(ref);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!refs.isEmpty()) blocks.prefetch(refs);
+    }
+
     private void checkOpen() {
         if (discarded) throw FsException.of(Errno.EBADF, "inode %d is no longer open", ino);
     }
