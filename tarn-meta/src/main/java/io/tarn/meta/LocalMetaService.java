@@ -14,12 +14,12 @@ import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeSpec;
 import io.tarn.api.kv.KvReader;
 import io.tarn.api.kv.KvStore;
-import io.tarn.api.kv.KvWriter;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,6 +39,7 @@ public final class LocalMetaService implements MetaService {
     private final KvStore kv;
     private final InstantSource clock;
     private final long timeoutNs;
+    private final long startedNs;
     private final InodeNumbers inodeNumbers;
     private final ConcurrentHashMap<Long, Long> sessionVolumes = new ConcurrentHashMap<>();
     /** Volume records never change; a deleted volume takes its sessions along, so a stale entry is never reached. */
@@ -57,6 +58,7 @@ public final class LocalMetaService implements MetaService {
         this.kv = kv;
         this.clock = clock;
         this.timeoutNs = sessionTimeout.toNanos();
+        this.startedNs = now();
         this.inodeNumbers = new InodeNumbers(kv);
     }
 
@@ -111,7 +113,7 @@ public final class LocalMetaService implements MetaService {
             SessionRecord s = Sessions.get(w, session);
             if (s == null) return false;
             long now = now();
-            if (Sessions.expired(s, now, timeoutNs)) {
+            if (expired(s, now)) {
                 Sessions.end(w, session, s, now);
                 return false;
             }
@@ -138,19 +140,29 @@ public final class LocalMetaService implements MetaService {
 
     /** Ends every session whose last heartbeat is older than the timeout; returns how many. */
     public int expireSessions() {
-        int n = kv.write(w -> {
+        List<Long> ended = kv.write(w -> {
             long now = now();
-            int ended = 0;
-            for (Volumes.SessionRecordWithId s : Sessions.all(w)) {
-                if (Sessions.expired(s.record(), now, timeoutNs)) {
+            List<Long> ids = new ArrayList<>();
+            for (Sessions.Entry s : Sessions.all(w)) {
+                if (expired(s.record(), now)) {
                     Sessions.end(w, s.id(), s.record(), now);
-                    ended++;
+                    ids.add(s.id());
                 }
             }
-            return ended;
+            return ids;
         });
-        if (n > 0) LOG.log(System.Logger.Level.INFO, "expired {0} session(s)", n);
-        return n;
+        ended.forEach(sessionVolumes::remove);
+        if (!ended.isEmpty()) LOG.log(System.Logger.Level.INFO, "expired {0} session(s)", ended.size());
+        return ended.size();
+    }
+
+    /**
+     * A session expires after a timeout without heartbeats, counted from this service's start at the
+     * earliest: clients cannot heartbeat a server that is down, so a restart gives every session a
+     * full timeout to come back.
+     */
+    private boolean expired(SessionRecord s, long now) {
+        return now - Math.max(s.heartbeatNs(), startedNs) > timeoutNs;
     }
 
     /** Sweeps expired sessions at most twice per timeout, piggybacking on session traffic. */
@@ -164,7 +176,7 @@ public final class LocalMetaService implements MetaService {
 
     private SessionRecord liveSession(KvReader r, long session, long now) {
         SessionRecord s = Sessions.get(r, session);
-        if (s == null || Sessions.expired(s, now, timeoutNs))
+        if (s == null || expired(s, now))
             throw FsException.of(Errno.ESTALE, "session %d is unknown or expired", session);
         return s;
     }

@@ -7,6 +7,7 @@ import io.tarn.api.kv.KvReader;
 import io.tarn.api.kv.KvWriter;
 
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,12 +16,21 @@ import java.util.List;
  * request-outcome log used for at-most-once retries, and cleanup when a session closes or expires.
  */
 final class Sessions {
+    private static final SecureRandom IDS = new SecureRandom();
+
     private Sessions() {}
 
+    record Entry(long id, SessionRecord record) {}
+
+    /**
+     * Session ids are random 63-bit numbers: no shared counter to update, and one client cannot guess
+     * another's session by counting.
+     */
     static long open(KvWriter w, VolumeRecord v, String clientName, long now) {
-        byte[] counter = Keys.global("session");
-        long id = Math.max(1, Keys.toLong(w.get(counter)));
-        w.put(counter, Keys.ofLong(id + 1));
+        long id;
+        do {
+            id = IDS.nextLong() & Long.MAX_VALUE;
+        } while (id == 0 || w.get(Keys.session(id)) != null);
         w.put(Keys.session(id), new SessionRecord(v.id(), clientName == null ? "" : clientName, now, now).encode());
         return id;
     }
@@ -30,16 +40,12 @@ final class Sessions {
         return v == null ? null : SessionRecord.decode(v);
     }
 
-    static List<Volumes.SessionRecordWithId> all(KvReader r) {
+    static List<Entry> all(KvReader r) {
         byte[] prefix = {Keys.SESSION};
-        List<Volumes.SessionRecordWithId> out = new ArrayList<>();
+        List<Entry> out = new ArrayList<>();
         for (KvEntry e : r.scan(prefix, Keys.end(prefix), Integer.MAX_VALUE))
-            out.add(new Volumes.SessionRecordWithId(Keys.longAt(e.key(), 1), SessionRecord.decode(e.value())));
+            out.add(new Entry(Keys.longAt(e.key(), 1), SessionRecord.decode(e.value())));
         return out;
-    }
-
-    static boolean expired(SessionRecord s, long now, long timeoutNs) {
-        return now - s.heartbeatNs() > timeoutNs;
     }
 
     /** Ends a session: releases its opens (deleting orphans no one else holds) and drops its records. */

@@ -58,7 +58,7 @@ final class Volumes {
 
     static void delete(KvWriter w, String name) {
         VolumeRecord v = byName(w, name);
-        for (SessionRecordWithId s : Sessions.all(w)) if (s.record().volume() == v.id()) Sessions.forget(w, s.id());
+        for (Sessions.Entry s : Sessions.all(w)) if (s.record().volume() == v.id()) Sessions.forget(w, s.id());
         deletePrefix(w, Keys.volumeData(v.id()));
         w.delete(Keys.volume(v.id()));
         w.delete(Keys.volumeName(name));
@@ -73,6 +73,4 @@ final class Volumes {
             from = Keys.after(page.getLast().key());
         }
     }
-
-    record SessionRecordWithId(long id, SessionRecord record) {}
 }

@@ -90,6 +90,21 @@ class EngineInternalsTest {
     }
 
     @Test
+    void aRestartedServiceGivesSessionsAFullTimeout() {
+        Attr f = meta.create(ctx(s), 1, "f", 0644, 2);
+        meta.unlink(ctx(s), 1, "f");
+        clock.advance(Duration.ofMinutes(10)); // the server was down for ten minutes
+        LocalMetaService restarted = new LocalMetaService(kv, clock, Duration.ofSeconds(30));
+        assertEquals(0, restarted.expireSessions());
+        restarted.heartbeat(s.session());
+        assertEquals(0, restarted.getAttr(ctx(s), f.ino()).nlink(), "the open orphan survived the restart");
+        clock.advance(Duration.ofSeconds(31));
+        assertEquals(1, restarted.expireSessions());
+        SessionInfo other = restarted.openSession("v", "other");
+        expect(Errno.ENOENT, () -> restarted.getAttr(ctx(other), f.ino()));
+    }
+
+    @Test
     void sessionTrafficSweepsExpiredSessions() {
         SessionInfo idle = meta.openSession("v", "idle");
         clock.advance(Duration.ofSeconds(31));
