@@ -3,6 +3,7 @@ package io.tarn.testkit.memfs;
 import io.tarn.fuse.Deferred;
 import io.tarn.fuse.FuseFilesystem;
 import io.tarn.fuse.Request;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,8 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Replies completed later from other threads, as a filesystem waiting on object storage would:
  * the slow operations are deferred to a pool, the workers go on reading requests.
  */
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class AsyncRepliesTest {
+    private MountedMemfs mount;
+
+    /** Runs even if the test thread is stuck on the mount: the forced unmount unblocks it. */
+    @AfterEach
+    void unmount() {
+        if (mount != null) mount.close();
+    }
+
     static final Set<String> DEFERRED = Set.of("lookup", "getattr", "read", "write", "create");
 
     @Test
@@ -61,7 +70,8 @@ class AsyncRepliesTest {
                     return null;
                 });
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
-        try (MountedMemfs mount = MountedMemfs.mount(mnt, slow)) {
+        try {
+            mount = MountedMemfs.mount(mnt, slow);
             byte[] data = new byte[8 << 20];
             new Random(3).nextBytes(data);
             Path src = Files.write(tmp.resolve("src"), data);

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The memory filesystem through a real mount, driven by coreutils, a bash script and Java file I/O. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(90)
+@Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MemfsEndToEndTest {
     static final Duration PROGRAM_TIMEOUT = Duration.ofSeconds(60);
 
