@@ -26,9 +26,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * {@link MetaService} over a {@link KvStore}: every call is one transaction. Mutations with a request
- * id record their outcome in the same transaction, so a retry returns it without re-applying.
- * Owns the store: {@link #close} closes it.
+ * {@link MetaService} over a {@link KvStore}: every call is one transaction. Owns the store:
+ * {@link #close} closes it. Choices the interface leaves open:
+ * <ul>
+ * <li>A mutation with a request id records its outcome (result or errno) in its own transaction; a
+ *     repeat within the session returns it without re-applying. Ids must grow within a session:
+ *     heartbeats keep the newest {@link #KEPT_REQUESTS} by id.</li>
+ * <li>Sessions expire {@code sessionTimeout} after their last heartbeat (other calls do not count),
+ *     measured from this service's start at the earliest; expiry releases their opens. Calls on an
+ *     unknown or expired session fail with ESTALE. Sweeps piggyback on openSession/heartbeat;
+ *     {@link #expireSessions} runs one now.</li>
+ * <li>readDir lists stored names only, without "." and ".."; lookup resolves "." and "..".</li>
+ * <li>release without a matching open of the session: EBADF. A new volume's root is 0755 root:root.</li>
+ * </ul>
  */
 public final class LocalMetaService implements MetaService {
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);

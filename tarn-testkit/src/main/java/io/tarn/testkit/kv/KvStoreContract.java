@@ -1,5 +1,7 @@
 package io.tarn.testkit.kv;
 
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
 import io.tarn.api.kv.KvEntry;
 import io.tarn.api.kv.KvStore;
 import org.junit.jupiter.api.AfterEach;
@@ -166,6 +168,20 @@ public abstract class KvStoreContract {
         }));
         assertEquals("1", s(kv.read(r -> r.get(b("keep")))));
         assertNull(kv.read(r -> r.get(b("new"))));
+    }
+
+    @Test
+    void failuresOfTheWorkPropagateUnchanged() {
+        FsException e = assertThrows(FsException.class, () -> kv.write(w -> {
+            w.put(b("x"), b("1"));
+            throw FsException.of(Errno.ENOTEMPTY, "from the work");
+        }));
+        assertEquals(Errno.ENOTEMPTY, e.errno());
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class,
+                () -> kv.read(r -> { throw FsException.of(Errno.ENOENT, "from a read"); })).errno());
+        assertNull(kv.read(r -> r.get(b("x"))));
+        put("x", "2");
+        assertEquals("2", s(kv.read(r -> r.get(b("x")))), "the store works on after failed work");
     }
 
     @Test
