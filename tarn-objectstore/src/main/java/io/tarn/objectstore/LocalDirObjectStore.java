@@ -72,7 +72,7 @@ public final class LocalDirObjectStore implements ObjectStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            if (Files.isDirectory(file)) return Optional.empty();
+            if (Files.isDirectory(file) || notADirectory(e)) return Optional.empty();
             throw failure("get " + key, e);
         }
     }
@@ -135,6 +135,8 @@ public final class LocalDirObjectStore implements ObjectStore {
 
     private void pruneEmptyParents(Path dir) {
         while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
+            // Only directories: a parent that is a file is another key's object.
+            if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
             try {
                 Files.delete(dir);
             } catch (IOException e) {
@@ -160,8 +162,7 @@ public final class LocalDirObjectStore implements ObjectStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            if (e instanceof java.nio.file.FileSystemException fse && fse.getMessage() != null
-                    && fse.getMessage().contains("Not a directory")) return Optional.empty();
+            if (notADirectory(e)) return Optional.empty();
             throw failure("head " + key, e);
         }
     }
@@ -182,6 +183,12 @@ public final class LocalDirObjectStore implements ObjectStore {
 
     private void checkOpen() {
         if (closed) throw new ObjectStoreException("store " + describe() + " is closed", false);
+    }
+
+    /** A parent of the path is an object (a file): the key cannot exist. */
+    private static boolean notADirectory(IOException e) {
+        return e instanceof NotDirectoryException
+                || (e instanceof java.nio.file.FileSystemException f && f.getReason() != null && f.getReason().contains("Not a directory"));
     }
 
     private static void forceDirectory(Path dir) throws IOException {

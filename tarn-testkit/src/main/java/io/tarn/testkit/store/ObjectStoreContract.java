@@ -77,6 +77,16 @@ public abstract class ObjectStoreContract {
     }
 
     @Test
+    void keysBelowAnObjectDoNotExist() {
+        store.put("obj", bytes("x"));
+        assertTrue(store.get("obj/below", 0, -1).isEmpty());
+        assertTrue(store.head("obj/below").isEmpty());
+        assertEquals(List.of(), keys("obj/", null));
+        store.delete("obj/below");
+        assertEquals("x", text(store.get("obj", 0, -1)));
+    }
+
+    @Test
     void rangeGets() {
         store.put("r", bytes("0123456789"));
         assertEquals("234", text(store.get("r", 2, 3)));
