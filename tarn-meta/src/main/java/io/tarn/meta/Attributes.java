@@ -56,7 +56,7 @@ final class Attributes {
         long ctime = c.has(SetAttr.CTIME) ? c.ctimeNs() : t.now;
         if (c.has(SetAttr.CTIME)) Permissions.owner(t.caller, r, ino);
         r = r.withCtime(ctime);
-        t.setSize(ino, before, r);
+        t.updateInode(ino, before, r);
         return r.attr(ino);
     }
 
@@ -78,7 +78,7 @@ final class Attributes {
         if ((flags & Permissions.OpenFlags.O_TRUNC) != 0 && r.isFile() && r.size() > 0) {
             InodeRecord after = BlockMaps.truncate(t, ino, r, 0).withTimes(r.atimeNs(), t.now, t.now);
             if (!Permissions.isRoot(t.caller)) after = after.withoutSuidSgid();
-            t.setSize(ino, r, after);
+            t.updateInode(ino, r, after);
             r = after;
         }
         return r;

@@ -48,7 +48,7 @@ final class BlockMaps {
         long time = mtimeNs == 0 ? t.now : mtimeNs;
         InodeRecord after = r.withSize(Math.max(r.size(), minSize)).withTimes(r.atimeNs(), time, time);
         if (!Permissions.isRoot(t.caller)) after = after.withoutSuidSgid();
-        t.setSize(ino, r, after);
+        t.updateInode(ino, r, after);
         return after.attr(ino);
     }
 

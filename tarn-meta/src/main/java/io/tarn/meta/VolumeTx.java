@@ -70,7 +70,8 @@ final class VolumeTx {
         countUsage(ino, r.isFile() ? r.size() : 0, 1);
     }
 
-    void setSize(long ino, InodeRecord before, InodeRecord after) {
+    /** Stores a changed inode, counting a change of a file's size in the volume's usage. */
+    void updateInode(long ino, InodeRecord before, InodeRecord after) {
         putInode(ino, after);
         if (before.isFile()) countUsage(ino, after.size() - before.size(), 0);
     }
