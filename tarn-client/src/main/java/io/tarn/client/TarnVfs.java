@@ -53,13 +53,15 @@ public final class TarnVfs implements Vfs {
 
     private static final class FileHandle {
         final long ino;
+        final int type;
         final int flags;
         final Caller caller;
         final OpenFile file;
         volatile long lastReadEnd;
 
-        FileHandle(long ino, int flags, Caller caller, OpenFile file) {
+        FileHandle(long ino, int type, int flags, Caller caller, OpenFile file) {
             this.ino = ino;
+            this.type = type;
             this.flags = flags;
             this.caller = caller;
             this.file = file;
@@ -255,7 +257,7 @@ public final class TarnVfs implements Vfs {
             else if (!fresh) file.revalidate(a);
         }
         long fh = handleIds.incrementAndGet();
-        handles.put(fh, new FileHandle(a.ino(), flags, c, file));
+        handles.put(fh, new FileHandle(a.ino(), a.type(), flags, c, file));
         return fh;
     }
 
@@ -266,6 +268,7 @@ public final class TarnVfs implements Vfs {
     }
 
     private static OpenFile data(FileHandle h) {
+        if (h.file == null && h.type == Attr.S_IFDIR) throw FsException.of(Errno.EISDIR, "inode %d is a directory", h.ino);
         if (h.file == null) throw FsException.of(Errno.EINVAL, "inode %d is not a regular file", h.ino);
         return h.file;
     }

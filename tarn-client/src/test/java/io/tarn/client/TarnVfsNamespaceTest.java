@@ -139,6 +139,19 @@ class TarnVfsNamespaceTest {
     }
 
     @Test
+    void directoriesOpenReadOnlyAndHoldNoData() {
+        Attr d = vfs.mkdir(c, root, "dd", 0755);
+        assertEquals(Errno.EISDIR, errno(() -> vfs.open(c, d.ino(), OpenFlags.O_RDWR)));
+        long fh = vfs.open(c, d.ino(), OpenFlags.O_RDONLY);
+        assertEquals(Errno.EISDIR, errno(() -> vfs.read(fh, 0, 10)));
+        vfs.release(fh);
+        Attr fifo = vfs.mknod(c, root, "p", Attr.S_IFIFO | 0644, 0);
+        long ph = vfs.open(c, fifo.ino(), OpenFlags.O_RDONLY);
+        assertEquals(Errno.EINVAL, errno(() -> vfs.read(ph, 0, 10)));
+        vfs.release(ph);
+    }
+
+    @Test
     void opendirOnAFileIsEnotdir() {
         Attr f = vfs.mknod(c, root, "f", Attr.S_IFREG | 0644, 0);
         assertEquals(Errno.ENOTDIR, errno(() -> vfs.opendir(c, f.ino())));
