@@ -8,7 +8,9 @@ import io.tarn.api.VolumeSpec;
 import io.tarn.meta.LocalMetaService;
 import io.tarn.meta.MemoryKvStore;
 import io.tarn.objectstore.LocalDirObjectStore;
+import io.tarn.objectstore.FaultInjectingObjectStore;
 import io.tarn.objectstore.MemoryObjectStore;
+import io.tarn.objectstore.RetryPolicy;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,8 +20,10 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -33,13 +37,13 @@ import static org.junit.jupiter.api.Assertions.*;
 class RandomizedIntegrityTest {
     private static final int BLOCK = VolumeSpec.MIN_BLOCK_SIZE;
     private static final long MAX_SIZE = 12L * BLOCK + 12345;
-    private static final long TIME_BUDGET_NS = 15_000_000_000L;
+    private static final long TIME_BUDGET_NS = 12_000_000_000L;
 
     @TempDir
     Path tmp;
 
     @ParameterizedTest(name = "{0} store, {1} compression, {2} ops")
-    @CsvSource({"local, lz4, 3000", "memory, none, 3000", "memory, zstd, 1500"})
+    @CsvSource({"local, lz4, 3000", "memory, none, 3000", "memory, zstd, 1500", "flaky, lz4, 1500"})
     void randomOperationsMatchALocalFile(String storeKind, String compression, int ops) throws Exception {
         long seed = Long.getLong("tarn.seed", new Random().nextLong());
         System.out.println("RandomizedIntegrityTest seed=" + seed + " (" + storeKind + ", " + compression + ")");
@@ -54,9 +58,21 @@ class RandomizedIntegrityTest {
         Random rnd = new Random(seed);
         MetaService meta = new LocalMetaService(new MemoryKvStore());
         meta.createVolume(new VolumeSpec("v", "mem://unused", BLOCK, compression, 0));
-        ObjectStore store = storeKind.equals("local") ? new LocalDirObjectStore(tmp.resolve("store")) : new MemoryObjectStore();
+        ObjectStore store = switch (storeKind) {
+            case "local" -> new LocalDirObjectStore(tmp.resolve("store"));
+            case "flaky" -> {
+                // Every 7th store call fails (retryably): the client's retries must hide all of them.
+                FaultInjectingObjectStore f = new FaultInjectingObjectStore(new MemoryObjectStore());
+                AtomicLong calls = new AtomicLong();
+                for (FaultInjectingObjectStore.Op o : FaultInjectingObjectStore.Op.values())
+                    f.inject(o, k -> calls.incrementAndGet() % 7 == 0, new FaultInjectingObjectStore.Fault.Fail(true), -1);
+                yield f;
+            }
+            default -> new MemoryObjectStore();
+        };
+        RetryPolicy retry = new RetryPolicy(8, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30), Duration.ZERO);
         // A small write budget, so back-pressure and write-back of partial blocks happen all the time.
-        ClientConfig cfg = ClientConfig.DEFAULTS.withWriteBuffer(4L * BLOCK).withCache(6L * BLOCK).withRetry(VfsFixture.FAST);
+        ClientConfig cfg = ClientConfig.DEFAULTS.withWriteBuffer(4L * BLOCK).withCache(6L * BLOCK).withRetry(retry);
         Caller c = Caller.ROOT;
         TarnVfs vfs = new TarnVfs(meta, store, "v", cfg);
         long ino = vfs.create(c, vfs.rootIno(), "f", 0644, OpenFlags.O_RDWR).fh();
@@ -64,9 +80,10 @@ class RandomizedIntegrityTest {
         ino = vfs.lookup(c, vfs.rootIno(), "f").ino();
         long fh = vfs.open(c, ino, OpenFlags.O_RDWR);
         long start = System.nanoTime();
-        int remounts = 0, checkpoints = 0;
+        int remounts = 0, checkpoints = 0, done = 0;
         try (RandomAccessFile ref = new RandomAccessFile(tmp.resolve("reference").toFile(), "rw")) {
             for (int op = 0; op < ops && System.nanoTime() - start < TIME_BUDGET_NS; op++) {
+                done = op + 1;
                 long size = ref.length();
                 int kind = rnd.nextInt(100);
                 String what;
@@ -136,7 +153,7 @@ class RandomizedIntegrityTest {
             fresh.release(rfh);
             assertEquals(0, fresh.writeBudget().inUse());
             fresh.close();
-            System.out.println("RandomizedIntegrityTest: " + remounts + " remounts, " + checkpoints + " checkpoints, final size " + ref.length());
+            System.out.println("RandomizedIntegrityTest: " + done + " operations, " + remounts + " remounts, " + checkpoints + " checkpoints, final size " + ref.length());
         } finally {
             meta.close();
             store.close();

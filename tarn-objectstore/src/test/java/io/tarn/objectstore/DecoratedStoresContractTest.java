@@ -3,6 +3,7 @@ package io.tarn.objectstore;
 import io.tarn.api.ObjectStore;
 import io.tarn.testkit.store.ObjectStoreContract;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The decorators keep the contract when they inject nothing, or only failures that retries absorb. */
+@Timeout(60)
 class DecoratedStoresContractTest {
     @Nested
     class RetryingOverLocal extends ObjectStoreContract {

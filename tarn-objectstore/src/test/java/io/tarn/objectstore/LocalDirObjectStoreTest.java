@@ -3,6 +3,7 @@ package io.tarn.objectstore;
 import io.tarn.api.ObjectStore;
 import io.tarn.testkit.store.ObjectStoreContract;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+@Timeout(60)
 class LocalDirObjectStoreTest extends ObjectStoreContract {
     @TempDir
     Path dir;

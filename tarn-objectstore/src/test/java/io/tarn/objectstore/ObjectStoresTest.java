@@ -49,6 +49,27 @@ class ObjectStoresTest {
         }
     }
 
+    /** Registered in test resources under META-INF/services, as a cloud store module would be. */
+    public static final class TestProvider implements ObjectStoreProvider {
+        @Override
+        public String scheme() {
+            return "test";
+        }
+
+        @Override
+        public ObjectStore open(java.net.URI uri) {
+            return MemoryObjectStore.named("provided-" + uri.getAuthority());
+        }
+    }
+
+    @Test
+    void providersPlugInByScheme() {
+        try (ObjectStore s = ObjectStores.open("test://bucket/prefix")) {
+            assertEquals("mem://provided-bucket", s.describe());
+        }
+        assertTrue(ObjectStores.knownSchemes().contains("test://"), ObjectStores.knownSchemes());
+    }
+
     @Test
     void malformedUrisAreRefused() {
         for (String uri : new String[]{"", "file:relative", "file://host/x", "mem://", "mem://n/path", "::"}) {
