@@ -36,13 +36,17 @@ enum Op {
 
     final int code;
     final Retry retry;
-    /** A read of one key or a few, answered without waiting on anything: the server runs it on the connection's reader. */
-    final boolean pointRead;
-
     Op(int code, Retry retry) {
         this.code = code;
         this.retry = retry;
-        this.pointRead = code == 3 || code == 6 || code == 10 || code == 11 || code == 17 || code == 23 || code == 40;
+    }
+
+    /** A read of one key or a few that normally waits on nothing: the server runs it on the connection's reader. */
+    boolean pointRead() {
+        return switch (this) {
+            case VOLUME, HEARTBEAT, LOOKUP, GET_ATTR, READLINK, ACCESS, GET_XATTR -> true;
+            default -> false;
+        };
     }
 
     /** The op for a wire code, or null if this version does not know it. */

@@ -74,6 +74,11 @@ public final class RemoteMetaService implements MetaService {
         return link.server();
     }
 
+    /** How often the connection was re-established after a loss, for operators and tests. */
+    public long reconnects() {
+        return link.reconnects();
+    }
+
     // ---- the call loop ------------------------------------------------------------------------
 
     private <T> T call(Op op, WireOut request, Function<WireIn, T> decode) {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.INFO;
@@ -98,7 +99,11 @@ public final class RpcServer implements AutoCloseable {
             try {
                 s = listener.accept();
             } catch (IOException e) {
-                if (!closed) LOG.log(WARNING, "accept failed on port " + port() + ": " + e.getMessage());
+                if (!closed) {
+                    LOG.log(WARNING, "accept failed on port " + port() + ": " + e.getMessage());
+                    // e.g. out of file descriptors: do not spin while the condition lasts
+                    LockSupport.parkNanos(50_000_000);
+                }
                 continue;
             }
             try {

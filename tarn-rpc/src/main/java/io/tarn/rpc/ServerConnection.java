@@ -110,7 +110,7 @@ final class ServerConnection {
 
     private static boolean isPointRead(byte[] payload) {
         Op op = Op.of(payload[8] & 0xff);
-        return op != null && op.pointRead;
+        return op != null && op.pointRead();
     }
 
     private void reply(WireOut frame) {

@@ -40,6 +40,7 @@ final class ServerLink implements AutoCloseable {
     private boolean reconnecting;
     private boolean closed;
     private long epoch;
+    private long reconnects;
 
     /** Connects once within the connect timeout; fails with a one-line FsException naming the server. */
     ServerLink(String server, InetSocketAddress addr, RpcOptions opts, LongConsumer onNewEpoch) {
@@ -62,6 +63,15 @@ final class ServerLink implements AutoCloseable {
 
     String server() {
         return server;
+    }
+
+    long reconnects() {
+        lock.lock();
+        try {
+            return reconnects;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A live connection, waiting for a reconnect if needed; ECONNREFUSED/ETIMEDOUT/EIO once the outage outlasts the ride-through. */
@@ -141,6 +151,7 @@ final class ServerLink implements AutoCloseable {
                 if (c != null && !closed) {
                     long down = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStart);
                     current = c;
+                    reconnects++;
                     lastFailure = null;
                     reconnecting = false;
                     previousEpoch = epoch;

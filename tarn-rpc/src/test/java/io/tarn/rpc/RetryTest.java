@@ -137,6 +137,7 @@ class RetryTest {
         worker.join();
         assertNull(failure.get(), () -> "a call failed across the restart: " + failure.get());
         assertTrue(fake.applied.get() > appliedBefore);
+        assertTrue(remote.reconnects() >= 1, "the client never reconnected");
         // every acknowledged create is there exactly once, under its own name
         assertEquals(done.get(), fake.readDir(ctx, 1, null, Integer.MAX_VALUE, false).entries().size());
         System.out.printf("longest call across the restart: %d ms%n", longest.get() / 1_000_000);

@@ -44,7 +44,13 @@ public final class MetadataServer implements AutoCloseable {
      */
     public static MetadataServer start(Path dataDir, InetSocketAddress listen) {
         KvStore kv = RocksDbKvStore.open(dataDir);
-        LocalMetaService service = new LocalMetaService(kv);
+        LocalMetaService service;
+        try {
+            service = new LocalMetaService(kv);
+        } catch (RuntimeException e) {
+            kv.close();
+            throw e;
+        }
         RpcServer rpc;
         try {
             rpc = RpcServer.start(service, listen);

@@ -109,6 +109,7 @@ class RestartRideThroughTest {
         stop.set(true);
         for (Thread t : writers) t.join(Duration.ofSeconds(60));
         if (failure.get() != null) fail("a call failed across a restart", failure.get());
+        assertTrue(remote.reconnects() >= RESTARTS, "the client reconnected only " + remote.reconnects() + " times");
 
         // every acknowledged mutation is present, each exactly once
         for (int w = 0; w < WRITERS; w++) {
