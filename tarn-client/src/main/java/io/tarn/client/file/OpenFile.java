@@ -73,6 +73,10 @@ public final class OpenFile {
     private long mtimeNs;
     private Caller lastCaller;
     private FsException uploadError;
+    /** Reads between their snapshot of block refs and the end of their fetches. */
+    private int readsInFlight;
+    /** Superseded uncommitted objects, deleted once no read in flight may still fetch them. */
+    private final List<Long> deferredDeletes = new ArrayList<>();
     private boolean discarded;
 
     /**
@@ -268,8 +272,12 @@ public final class OpenFile {
                 return;
             }
             BlockRef superseded = uploaded.put(d.index, ref);
-            // Never committed, so nothing (not even history) can reach it: remove it now rather than leave garbage.
-            if (superseded != null) deleteQuietly(superseded.blockId());
+            // Never committed, so nothing (not even history) can reach it: remove it rather than leave garbage,
+            // but only when no read that may have picked it up is still fetching.
+            if (superseded != null) {
+                if (readsInFlight == 0) deleteQuietly(List.of(superseded.blockId()));
+                else deferredDeletes.add(superseded.blockId());
+            }
             dropDirty(d);
         } finally {
             lock.unlock();
@@ -283,12 +291,14 @@ public final class OpenFile {
         if (dirty.isEmpty()) budget.holding(this, false);
     }
 
-    private void deleteQuietly(long blockId) {
+    private void deleteQuietly(List<Long> blockIds) {
         Thread.ofVirtual().start(() -> {
-            try {
-                blocks.delete(blockId);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "could not delete superseded block {0}: {1}", blockId, e.getMessage());
+            for (long id : blockIds) {
+                try {
+                    blocks.delete(id);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "could not delete superseded block {0}: {1}", id, e.getMessage());
+                }
             }
         });
     }
@@ -394,7 +404,10 @@ public final class OpenFile {
         try {
             discarded = true;
             for (DirtyBlock d : new ArrayList<>(dirty.values())) if (d.upload == null) dropDirty(d);
+            List<Long> orphans = uploaded.values().stream().map(BlockRef::blockId).toList();
             uploaded.clear();
+            if (readsInFlight == 0) deleteQuietly(orphans);
+            else deferredDeletes.addAll(orphans);
         } finally {
             lock.unlock();
         }
@@ -437,10 +450,24 @@ public final class OpenFile {
                 }
                 pos += k;
             }
+            if (!fetches.isEmpty()) readsInFlight++;
         } finally {
             lock.unlock();
         }
-        blocks.readAll(fetches);
+        if (fetches.isEmpty()) return ByteBuffer.wrap(out);
+        try {
+            blocks.readAll(fetches);
+        } finally {
+            lock.lock();
+            try {
+                if (--readsInFlight == 0 && !deferredDeletes.isEmpty()) {
+                    deleteQuietly(List.copyOf(deferredDeletes));
+                    deferredDeletes.clear();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
         return ByteBuffer.wrap(out);
     }
 
