@@ -75,7 +75,6 @@ final class Dispatcher {
             }
             default -> { }
         }
-        session.started(r);
         Object result;
         try {
             result = call(r, in, end, w);

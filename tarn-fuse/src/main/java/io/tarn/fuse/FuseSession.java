@@ -180,7 +180,7 @@ public final class FuseSession implements AutoCloseable {
         return notifier;
     }
 
-    /** Requests being served right now (read from the kernel, not yet answered). */
+    /** Deferred requests (and those waiting for interrupts) not answered yet. */
     public int inflight() {
         return inflight.size();
     }
@@ -197,8 +197,12 @@ public final class FuseSession implements AutoCloseable {
         return stopping;
     }
 
-    void started(Request r) {
-        inflight.put(r.unique, r);
+    /**
+     * Requests that outlive their worker's call (deferred) or want interrupts are tracked by unique;
+     * the rest need no bookkeeping: a handoff drains them by waiting for the workers.
+     */
+    void track(Request r) {
+        inflight.putIfAbsent(r.unique, r);
     }
 
     void finished(Request r) {

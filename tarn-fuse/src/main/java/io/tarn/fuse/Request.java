@@ -64,6 +64,7 @@ public final class Request {
         }
         Deferred<T> d = new Deferred<>(this);
         deferred = d;
+        queue.session.track(this);
         return d;
     }
 
@@ -90,6 +91,7 @@ public final class Request {
     /** Runs {@code action} when the kernel interrupts this request (at once if it already did). */
     public void onInterrupt(Runnable action) {
         boolean now;
+        queue.session.track(this);
         synchronized (this) {
             onInterrupt = action;
             now = interrupted;

@@ -43,6 +43,9 @@ final class MemNode {
 
     record Dent(String name, long ino, long cookie) {}
 
+    /** Shared by all nodes of one filesystem; set by the filesystem. */
+    ChunkPool pool;
+
     MemNode(long ino, int mode, int uid, int gid, long now) {
         this.ino = ino;
         this.mode = mode;
@@ -109,20 +112,31 @@ final class MemNode {
             int ci = (int) (at / CHUNK);
             int within = (int) (at % CHUNK);
             int n = (int) Math.min(len - done, CHUNK - within);
-            MemorySegment c = chunk(ci, within + n);
+            MemorySegment c = chunk(ci, within, n);
             MemorySegment.copy(src, done, c, within, n);
             done += n;
         }
         if (offset + len > size) size = offset + len;
     }
 
-    private MemorySegment chunk(int ci, int needed) {
+    /** The chunk for a write of {@code n} bytes at {@code within}; bytes it does not cover read as zero. */
+    private MemorySegment chunk(int ci, int within, int n) {
+        int needed = within + n;
         while (chunks.size() <= ci) chunks.add(null);
         MemorySegment c = chunks.get(ci);
         if (c != null && c.byteSize() >= needed) return c;
         long cap = Math.max(4096, Long.highestOneBit(Math.max(1, needed - 1)) << 1);
         if (c != null) cap = Math.max(cap, c.byteSize() * 2);
-        MemorySegment grown = Arena.ofAuto().allocate(Math.min(CHUNK, cap), 4096);
+        cap = Math.min(CHUNK, cap);
+        MemorySegment grown = cap == CHUNK && pool != null ? pool.take() : null;
+        if (grown == null) {
+            grown = ChunkPool.allocate(cap);
+        } else {
+            // A recycled chunk: zero only what neither the old bytes nor this write will cover.
+            long keep = c == null ? 0 : c.byteSize();
+            if (within > keep) grown.asSlice(keep, within - keep).fill((byte) 0);
+            if (needed < CHUNK) grown.asSlice(needed).fill((byte) 0);
+        }
         if (c != null) MemorySegment.copy(c, 0, grown, 0, c.byteSize());
         chunks.set(ci, grown);
         return grown;
@@ -132,7 +146,10 @@ final class MemNode {
     void truncate(long newSize) {
         if (newSize < size) {
             int keep = (int) ((newSize + CHUNK - 1) / CHUNK);
-            while (chunks.size() > keep) chunks.removeLast();
+            while (chunks.size() > keep) {
+                MemorySegment dropped = chunks.removeLast();
+                if (dropped != null && pool != null) pool.give(dropped);
+            }
             int within = (int) (newSize % CHUNK);
             if (within != 0 && keep > 0) {
                 MemorySegment last = chunks.get(keep - 1);
@@ -140,6 +157,11 @@ final class MemNode {
             }
         }
         size = newSize;
+    }
+
+    /** Gives every chunk back to the pool; the node is gone. Caller holds the write lock. */
+    void release() {
+        truncate(0);
     }
 
     /** Non-empty chunks as (index, bytes) for export; caller holds the read lock. */

@@ -101,6 +101,7 @@ final class MemState {
                 long ino = in.readLong();
                 int mode = in.readInt(), uid = in.readInt(), gid = in.readInt(), rdev = in.readInt(), nlink = in.readInt();
                 MemNode n = new MemNode(ino, mode, uid, gid, 0);
+                n.pool = fs.pool();
                 n.rdev = rdev;
                 n.nlink = nlink;
                 n.atimeNs = in.readLong();

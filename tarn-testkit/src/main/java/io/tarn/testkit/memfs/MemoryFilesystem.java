@@ -38,6 +38,7 @@ public final class MemoryFilesystem implements FuseFilesystem {
     final AtomicLong nextIno = new AtomicLong(2), nextFh = new AtomicLong(1);
     private final ReentrantLock ns = new ReentrantLock();
     private final int openFlags;
+    private final ChunkPool pool = new ChunkPool(1024);
     /** Largest WRITE and READ the kernel sent, and how many WRITEs of at least 1 MiB: what the transport negotiated shows here. */
     public final AtomicLong maxWrite = new AtomicLong(), maxRead = new AtomicLong();
     public final LongAdder bigWrites = new LongAdder(), reads = new LongAdder();
@@ -46,6 +47,7 @@ public final class MemoryFilesystem implements FuseFilesystem {
     public MemoryFilesystem(int openFlags) {
         this.openFlags = openFlags;
         MemNode root = new MemNode(1, Attr.S_IFDIR | 0755, 0, 0, now());
+        root.pool = pool;
         root.parent = 1;
         nodes.put(1L, root);
     }
@@ -57,6 +59,10 @@ public final class MemoryFilesystem implements FuseFilesystem {
     static long now() {
         java.time.Instant i = java.time.Instant.now();
         return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    ChunkPool pool() {
+        return pool;
     }
 
     MemNode node(long ino) {
@@ -85,7 +91,14 @@ public final class MemoryFilesystem implements FuseFilesystem {
         synchronized (n) {
             if (n.nlink > 0 || n.lookups.get() > 0 || n.opens > 0 || n.ino == 1) return;
         }
-        nodes.remove(n.ino, n);
+        if (nodes.remove(n.ino, n)) {
+            n.data.writeLock().lock();
+            try {
+                n.release();
+            } finally {
+                n.data.writeLock().unlock();
+            }
+        }
     }
 
     @Override
@@ -160,6 +173,7 @@ public final class MemoryFilesystem implements FuseFilesystem {
             int gid = (p.mode & Attr.S_ISGID) != 0 ? p.gid : r.gid();
             if ((mode & Attr.S_IFMT) == Attr.S_IFDIR && (p.mode & Attr.S_ISGID) != 0) mode |= Attr.S_ISGID;
             MemNode n = new MemNode(nextIno.getAndIncrement(), mode, r.uid(), gid, t);
+            n.pool = pool;
             n.rdev = rdev;
             n.target = target;
             n.parent = parent;
