@@ -122,6 +122,16 @@ class TarnVfsDataTest {
     }
 
     @Test
+    void objectsReplacedBeforeAnyCommitAreDeleted() {
+        Vfs.Created f = create("churn");
+        for (int i = 0; i < 5; i++) vfs.write(f.fh(), 0, buf(pattern(BLOCK, i))); // each full block uploads at once
+        vfs.release(f.fh());
+        while (fx.mem.size() > 1) Thread.onSpinWait(); // deletions run in the background; @Timeout bounds the wait
+        assertEquals(1, fx.mem.size());
+        assertArrayEquals(pattern(BLOCK, 4), readFile(fx.client(), f.attr().ino()));
+    }
+
+    @Test
     void noObjectKeyIsEverWrittenTwice() {
         Set<String> put = new HashSet<>();
         fx.store.inject(Op.PUT, k -> {

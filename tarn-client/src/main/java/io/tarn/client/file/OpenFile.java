@@ -73,10 +73,7 @@ public final class OpenFile {
     private long mtimeNs;
     private Caller lastCaller;
     private FsException uploadError;
-    /** Reads between their snapshot of block refs and the end of their fetches. */
-    private int readsInFlight;
-    /** Superseded uncommitted objects, deleted once no read in flight may still fetch them. */
-    private final List<Long> deferredDeletes = new ArrayList<>();
+    private final SupersededBlocks superseded;
     private boolean discarded;
 
     /**
@@ -93,6 +90,7 @@ public final class OpenFile {
         this.budget = budget;
         this.ids = ids;
         this.map = new BlockMapCache(meta, ino);
+        this.superseded = new SupersededBlocks(blocks);
         this.size = attr.size();
         this.committedSize = attr.size();
     }
@@ -271,13 +269,8 @@ public final class OpenFile {
                 if (discarded) dropDirty(d);
                 return;
             }
-            BlockRef superseded = uploaded.put(d.index, ref);
-            // Never committed, so nothing (not even history) can reach it: remove it rather than leave garbage,
-            // but only when no read that may have picked it up is still fetching.
-            if (superseded != null) {
-                if (readsInFlight == 0) deleteQuietly(List.of(superseded.blockId()));
-                else deferredDeletes.add(superseded.blockId());
-            }
+            BlockRef previous = uploaded.put(d.index, ref);
+            if (previous != null) superseded.drop(List.of(previous.blockId()));
             dropDirty(d);
         } finally {
             lock.unlock();
@@ -289,18 +282,6 @@ public final class OpenFile {
         if (d.buf != null) budget.release(d.buf);
         d.buf = null;
         if (dirty.isEmpty()) budget.holding(this, false);
-    }
-
-    private void deleteQuietly(List<Long> blockIds) {
-        Thread.ofVirtual().start(() -> {
-            for (long id : blockIds) {
-                try {
-                    blocks.delete(id);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "could not delete superseded block {0}: {1}", id, e.getMessage());
-                }
-            }
-        });
     }
 
     /** Starts uploading every dirty block that is not uploading yet (the write budget is short). */
@@ -404,10 +385,8 @@ public final class OpenFile {
         try {
             discarded = true;
             for (DirtyBlock d : new ArrayList<>(dirty.values())) if (d.upload == null) dropDirty(d);
-            List<Long> orphans = uploaded.values().stream().map(BlockRef::blockId).toList();
+            superseded.drop(uploaded.values().stream().map(BlockRef::blockId).toList());
             uploaded.clear();
-            if (readsInFlight == 0) deleteQuietly(orphans);
-            else deferredDeletes.addAll(orphans);
         } finally {
             lock.unlock();
         }
@@ -450,7 +429,7 @@ public final class OpenFile {
                 }
                 pos += k;
             }
-            if (!fetches.isEmpty()) readsInFlight++;
+            if (!fetches.isEmpty()) superseded.readStarted();
         } finally {
             lock.unlock();
         }
@@ -460,10 +439,7 @@ public final class OpenFile {
         } finally {
             lock.lock();
             try {
-                if (--readsInFlight == 0 && !deferredDeletes.isEmpty()) {
-                    deleteQuietly(List.copyOf(deferredDeletes));
-                    deferredDeletes.clear();
-                }
+                superseded.readEnded();
             } finally {
                 lock.unlock();
             }
