@@ -86,7 +86,8 @@ public final class LocalDirObjectStore implements ObjectStore {
         for (int attempt = 1; ; attempt++) {
             Path tmp = null;
             try {
-                Files.createDirectories(dir);
+                boolean newDir = !Files.isDirectory(dir);
+                if (newDir) Files.createDirectories(dir);
                 tmp = dir.resolve(ObjectKeys.TEMP_PREFIX + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
                 try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                     ByteBuffer b = src.duplicate();
@@ -96,6 +97,8 @@ public final class LocalDirObjectStore implements ObjectStore {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 tmp = null;
                 forceDirectory(dir);
+                // Directories made for this key must survive a crash too: their entries live in their parents.
+                if (newDir) for (Path d = dir.getParent(); d != null && d.startsWith(root); d = d.getParent()) forceDirectory(d);
                 return;
             } catch (NoSuchFileException e) {
                 // A concurrent delete removed an empty parent directory between mkdir and create: go again.
