@@ -169,6 +169,26 @@ class EngineInternalsTest {
     }
 
     @Test
+    void deletingAVolumeLeavesNoKeysBehind() {
+        Attr f = meta.create(ctx(s), 1, "f", 0644, 2);
+        meta.commitBlocks(ctx(s), f.ino(), List.of(new BlockRef(0, meta.reserveBlockIds(ctx(s), 1), 5, 5, 0)), 5, 0);
+        meta.setXattr(ctx(s), f.ino(), "user.x", new byte[]{1}, 0);
+        meta.mkdir(ctx(s).withRequestId(9), 1, "d", 0755);
+        meta.unlink(ctx(s), 1, "f");
+        meta.createVolume(new VolumeSpec("keep", "mem://k", BS, "none", 0));
+        SessionInfo keep = meta.openSession("keep", "k");
+        meta.mkdir(ctx(keep), 1, "stays", 0755);
+        meta.deleteVolume("v");
+        assertEquals(0, count(Keys.volumeData(vol)));
+        assertEquals(0, count(Keys.requests(s.session())));
+        assertEquals(0, count(Keys.sessionOpens(s.session())));
+        assertNull(kv.read(r -> r.get(Keys.session(s.session()))));
+        assertNull(kv.read(r -> r.get(Keys.volume(vol))));
+        assertNull(kv.read(r -> r.get(Keys.volumeName("v"))));
+        assertTrue(meta.lookup(ctx(keep), 1, "stays").isDir());
+    }
+
+    @Test
     void inodeNumbersStayUniqueAcrossServiceRestarts() {
         Set<Long> inos = new HashSet<>();
         for (int i = 0; i < 5; i++) assertTrue(inos.add(meta.mkdir(ctx(s), 1, "a" + i, 0755).ino()));
