@@ -172,8 +172,11 @@ public final class TarnVfs implements Vfs {
 
     @Override
     public Attr setattr(Caller c, long ino, SetAttr changes) {
-        OpenFile f = changes.has(SetAttr.SIZE) ? openFile(ino) : null;
-        if (f != null) return f.truncate(c, changes);
+        OpenFile f = openFile(ino);
+        // Pending writes of a file open here come first: a truncate must cut them, and a utimens after
+        // a write (cp -p, tar) must not be overwritten by the write's later commit.
+        if (f != null && (changes.has(SetAttr.SIZE) || f.hasPending()))
+            return f.truncateWith(c, () -> meta.setAttr(ctx(c), ino, changes));
         return overlay(meta.setAttr(ctx(c), ino, changes));
     }
 

@@ -196,6 +196,17 @@ class TarnVfsDataTest {
     }
 
     @Test
+    void utimensAfterAWriteSticks() {
+        Vfs.Created f = create("copy-p");
+        vfs.write(f.fh(), 0, buf(pattern(1000, 13)));
+        vfs.setattr(c, f.attr().ino(), SetAttr.times(5_000_000_000L, 7_000_000_000L));
+        vfs.release(f.fh());
+        Attr a = fx.client().getattr(c, f.attr().ino());
+        assertEquals(7_000_000_000L, a.mtimeNs());
+        assertEquals(1000, a.size());
+    }
+
+    @Test
     void truncateOfAFileNotOpenHere() {
         Vfs.Created f = create("closed");
         vfs.write(f.fh(), 0, buf(pattern(1000, 6)));

@@ -7,7 +7,6 @@ import io.tarn.api.Ctx;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.api.MetaService;
-import io.tarn.api.SetAttr;
 import io.tarn.client.block.BlockStore;
 
 import java.nio.ByteBuffer;
@@ -346,14 +345,10 @@ public final class OpenFile {
         }
     }
 
-    /** Truncates or extends: pending writes are committed first, then the server sets the size. */
-    public Attr truncate(Caller caller, SetAttr change) {
-        return truncateWith(caller, () -> meta.setAttr(contexts.apply(caller), ino, change));
-    }
-
     /**
-     * Runs a server-side size change ({@code change}: a setattr, or an open with O_TRUNC) with writes held
-     * off: pending writes are committed first, so they come before the change, and none land between.
+     * Runs a server-side change of the inode ({@code change}: a setattr, or an open with O_TRUNC) with writes
+     * held off: pending writes are committed first, so they come before the change, and none land between;
+     * then the server's size and block map are taken.
      */
     public Attr truncateWith(Caller caller, Supplier<Attr> change) {
         truncation.writeLock().lock();
