@@ -28,7 +28,7 @@ import java.util.function.IntConsumer;
  * Measures lookup, getattr, create and rename through a {@link MetaService}: single-caller latency
  * (p50, p99, max) and ops/s, plus getattr throughput from several concurrent callers.
  *
- * <pre>java ... io.tarn.server.bench.MetaBenchmark [--ops N] [--threads T] [--data DIR | --memory] [--connect HOST:PORT]</pre>
+ * <pre>java ... io.tarn.server.bench.MetaBenchmark [--ops N] [--threads T] [--data DIR | --memory] [--connect HOST:PORT] [--virtual]</pre>
  * Without {@code --connect} it starts a metadata server on loopback (RocksDB in a temporary or given
  * directory) and measures over RPC, then the same engine in-process for comparison.
  */
@@ -125,6 +125,7 @@ public final class MetaBenchmark {
 
     public static void main(String[] args) throws Exception {
         int ops = 20_000, threads = 8;
+        boolean virtual = false;
         Path data = null;
         boolean memory = false;
         String connect = null;
@@ -135,12 +136,33 @@ public final class MetaBenchmark {
                 case "--data" -> data = Path.of(args[++i]);
                 case "--memory" -> memory = true;
                 case "--connect" -> connect = args[++i];
+                case "--virtual" -> virtual = true;
                 default -> {
-                    System.err.println("usage: MetaBenchmark [--ops N] [--threads T] [--data DIR | --memory] [--connect HOST:PORT]");
+                    System.err.println("usage: MetaBenchmark [--ops N] [--threads T] [--data DIR | --memory] [--connect HOST:PORT] [--virtual]");
                     System.exit(2);
                 }
             }
         }
+        if (virtual) {
+            // the single caller on a virtual thread, as FUSE requests are handled
+            int o = ops, t = threads;
+            Path d = data;
+            boolean m = memory;
+            String c = connect;
+            Thread vt = Thread.ofVirtual().start(() -> {
+                try {
+                    bench(o, t, d, m, c);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            vt.join();
+            return;
+        }
+        bench(ops, threads, data, memory, connect);
+    }
+
+    private static void bench(int ops, int threads, Path data, boolean memory, String connect) throws Exception {
         PrintStream out = System.out;
         if (connect != null) {
             try (RemoteMetaService remote = RemoteMetaService.connect(connect, RpcOptions.defaults())) {
