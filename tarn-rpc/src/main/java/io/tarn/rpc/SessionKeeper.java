@@ -48,8 +48,9 @@ final class SessionKeeper implements AutoCloseable {
     void revalidate() {
         if (sessions.isEmpty() || closed) return;
         Thread.ofVirtual().name("tarn-rpc-revalidate-" + server).start(() -> {
+            int total = sessions.size();
             int ok = heartbeatAll();
-            LOG.log(INFO, "metadata server {0} restarted: {1} of {2} sessions still valid", server, ok, sessions.size());
+            LOG.log(INFO, "metadata server {0} restarted: {1} of {2} sessions still valid", server, ok, total);
         });
     }
 

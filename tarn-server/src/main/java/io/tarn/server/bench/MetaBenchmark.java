@@ -44,6 +44,11 @@ public final class MetaBenchmark {
 
     private MetaBenchmark() {}
 
+    /** {@link #run(MetaService, int, int)} with 20,000 calls per operation and 8 concurrent callers. */
+    public static List<Result> run(MetaService svc) {
+        return run(svc, 20_000, 8);
+    }
+
     /**
      * Runs the benchmark on a fresh volume of {@code svc}: {@code ops} measured calls per operation
      * after as many warm-up calls, then getattr from {@code threads} callers at once (skipped if 1).
