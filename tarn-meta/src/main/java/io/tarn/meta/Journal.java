@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Appends one redo record per committed mutation: the namespace keys it wrote (inodes, dentries,
@@ -14,10 +15,20 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class Journal {
     private static final byte FORMAT = 1;
+    private final AtomicLong lastStamp = new AtomicLong();
 
-    private Journal() {}
+    /**
+     * Appends the record of {@code changes} unless the volume keeps no history. Its time is {@code now}
+     * made strictly greater than this server's previous record, so on a serial engine record order is
+     * commit order even when the clock is coarse or steps back.
+     */
+    void append(KvWriter w, VolumeRecord v, long now, long session, String op, StagedWrites changes) {
+        if (changes.isEmpty() || v.retentionSeconds() == 0) return;
+        long stamp = lastStamp.updateAndGet(prev -> Math.max(prev + 1, now));
+        write(w, v.id(), stamp, session, op, changes);
+    }
 
-    static void append(KvWriter w, long vol, long now, long session, String op, StagedWrites changes) {
+    private static void write(KvWriter w, long vol, long now, long session, String op, StagedWrites changes) {
         byte[] prefix = Keys.volumeData(vol);
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);

@@ -51,6 +51,7 @@ public final class LocalMetaService implements MetaService {
     private final long timeoutNs;
     private final long startedNs;
     private final InodeNumbers inodeNumbers;
+    private final Journal journal = new Journal();
     private final ConcurrentHashMap<Long, Long> sessionVolumes = new ConcurrentHashMap<>();
     /** Volume records never change; a deleted volume takes its sessions along, so a stale entry is never reached. */
     private final ConcurrentHashMap<Long, VolumeRecord> volumes = new ConcurrentHashMap<>();
@@ -124,7 +125,7 @@ public final class LocalMetaService implements MetaService {
             if (s == null) return false;
             long now = now();
             if (expired(s, now)) {
-                Sessions.end(w, session, s, now);
+                Sessions.end(w, session, s, now, journal);
                 return false;
             }
             w.put(Keys.session(session), s.withHeartbeat(now).encode());
@@ -142,7 +143,7 @@ public final class LocalMetaService implements MetaService {
     public void closeSession(long session) {
         kv.write(w -> {
             SessionRecord s = Sessions.get(w, session);
-            if (s != null) Sessions.end(w, session, s, now());
+            if (s != null) Sessions.end(w, session, s, now(), journal);
             return null;
         });
         sessionVolumes.remove(session);
@@ -155,7 +156,7 @@ public final class LocalMetaService implements MetaService {
             List<Long> ids = new ArrayList<>();
             for (Sessions.Entry s : Sessions.all(w)) {
                 if (expired(s.record(), now)) {
-                    Sessions.end(w, s.id(), s.record(), now);
+                    Sessions.end(w, s.id(), s.record(), now, journal);
                     ids.add(s.id());
                 }
             }
@@ -232,7 +233,7 @@ public final class LocalMetaService implements MetaService {
                 w.put(requestKey, result.encode());
                 return result;
             }
-            if (!staged.isEmpty() && v.retentionSeconds() != 0) Journal.append(w, v.id(), now, ctx.session(), op, staged);
+            journal.append(w, v, now, ctx.session(), op, staged);
             staged.applyTo(w);
             if (requestKey != null) w.put(requestKey, result.encode());
             return result;

@@ -49,7 +49,7 @@ final class Sessions {
     }
 
     /** Ends a session: releases its opens (deleting orphans no one else holds) and drops its records. */
-    static void end(KvWriter w, long session, SessionRecord s, long now) {
+    static void end(KvWriter w, long session, SessionRecord s, long now, Journal journal) {
         VolumeRecord v = Volumes.byId(w, s.volume());
         if (v != null) {
             StagedWrites staged = new StagedWrites(w);
@@ -62,7 +62,7 @@ final class Sessions {
                 destroyIfOrphan(t, ino);
             }
             t.flushUsage();
-            if (!staged.isEmpty() && v.retentionSeconds() != 0) Journal.append(w, v.id(), now, session, "session-end", staged);
+            journal.append(w, v, now, session, "session-end", staged);
             staged.applyTo(w);
         }
         forget(w, session);

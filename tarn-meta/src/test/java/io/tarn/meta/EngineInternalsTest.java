@@ -160,6 +160,17 @@ class EngineInternalsTest {
         expect(Errno.EEXIST, () -> meta.mkdir(ctx(s), 1, "d", 0755));
         meta.reserveBlockIds(ctx(s), 1);
         assertEquals(before + 3, count(journal), "failed and non-namespace mutations write none");
+        List<String> ops = kv.read(r -> r.scan(journal, Keys.end(journal), 100)).stream().skip(before).map(e -> {
+            try {
+                var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(e.value()));
+                in.readByte();
+                in.readLong();
+                return in.readUTF();
+            } catch (java.io.IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
+        }).toList();
+        assertEquals(List.of("mkdir", "create", "rename"), ops, "key order is commit order under a frozen clock");
         meta.release(ctx(s), f.ino());
         meta.createVolume(new VolumeSpec("nohistory", "mem://n", BS, "none", 0));
         SessionInfo n = meta.openSession("nohistory", "t");
