@@ -36,7 +36,7 @@ final class FakeMetaService implements MetaService {
     private final Map<String, Object> outcomes = new HashMap<>();
     private long nextIno = 2, nextSession = 100, nextBlockId = 1;
     final AtomicInteger applied = new AtomicInteger(), heartbeats = new AtomicInteger();
-    /** When set, getAttr of ino 999 waits for it: a call that hangs on the server. */
+    /** When set, getAttr of ino 999 and create of "slow" wait for it: calls that hang on the server. */
     volatile CountDownLatch gate;
 
     FakeMetaService() {
@@ -170,6 +170,14 @@ final class FakeMetaService implements MetaService {
 
     @Override
     public Attr create(Ctx ctx, long parent, String name, int mode, int openFlags) {
+        CountDownLatch g = gate;
+        if (name.equals("slow") && g != null) {
+            try {
+                g.await();
+            } catch (InterruptedException e) {
+                throw FsException.of(Errno.EINTR, "interrupted");
+            }
+        }
         return once(ctx, () -> make(parent, name, Attr.S_IFREG | (mode & 07777), null));
     }
 

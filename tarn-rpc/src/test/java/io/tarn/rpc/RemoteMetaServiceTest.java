@@ -147,6 +147,20 @@ class RemoteMetaServiceTest {
     }
 
     @Test
+    void aSlowCallDoesNotHoldUpOthersOnTheSameConnection() throws Exception {
+        fake.gate = new CountDownLatch(1);
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Attr> slow = pool.submit(() -> remote.create(ctx, 1, "slow", 0644, 0));
+            for (int i = 0; i < 200; i++) assertEquals(1, remote.getAttr(ctx, 1).ino());
+            Attr other = remote.create(ctx, 1, "fast", 0644, 0);
+            assertFalse(slow.isDone(), "the slow create should still be waiting on the server");
+            fake.gate.countDown();
+            assertNotEquals(other.ino(), slow.get().ino());
+        }
+        assertEquals(1, server.connectionCount());
+    }
+
+    @Test
     void aCallPastItsDeadlineFailsAndTheConnectionStaysUsable() {
         try (RemoteMetaService quick = RemoteMetaService.connect("127.0.0.1:" + server.port(),
                 RpcOptions.defaults().withCallTimeout(Duration.ofMillis(200)))) {
