@@ -2,7 +2,9 @@ package io.tarn.meta;
 
 import io.tarn.api.kv.KvWriter;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,7 +58,33 @@ final class Journal {
         }
     }
 
-    private static boolean journaled(byte[] key, byte[] prefix) {
+    /** Applies one journal record of volume {@code vol} to {@code target}: the redo half of a time-travel view. */
+    static void replay(byte[] record, long vol, KvWriter target) {
+        byte[] prefix = Keys.volumeData(vol);
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
+            if (in.readByte() != FORMAT) throw new IllegalStateException("unknown journal format");
+            in.readLong();
+            in.readUTF();
+            while (in.available() > 0) {
+                byte[] key = new byte[in.readUnsignedShort()];
+                in.readFully(key);
+                int len = in.readInt();
+                if (len < 0) {
+                    target.delete(Keys.cat(prefix, key));
+                } else {
+                    byte[] value = new byte[len];
+                    in.readFully(value);
+                    target.put(Keys.cat(prefix, key), value);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether {@code key} is in a space the journal records (and a view replays). */
+    static boolean journaled(byte[] key, byte[] prefix) {
         if (key.length <= prefix.length || !java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length))
             return false;
         byte space = key[prefix.length];
