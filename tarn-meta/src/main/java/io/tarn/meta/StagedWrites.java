@@ -16,12 +16,12 @@ import java.util.TreeMap;
  * when {@link #applyTo} is called. The metadata engine uses it to drop a failed mutation's writes yet
  * still record the failure (for request-id de-duplication) in the same transaction.
  */
-public final class StagedWrites implements KvWriter {
+final class StagedWrites implements KvWriter {
     private static final byte[] TOMBSTONE = new byte[0];
     private final KvReader base;
     private final NavigableMap<byte[], byte[]> pending = new TreeMap<>(Arrays::compareUnsigned);
 
-    public StagedWrites(KvReader base) {
+    StagedWrites(KvReader base) {
         this.base = base;
     }
 

@@ -7,7 +7,8 @@ import java.util.function.Function;
  * it, written once. Keys and values are byte arrays; keys order as unsigned bytes (memcmp). Thread-safe.
  *
  * <p>Engine failures surface as {@link io.tarn.api.FsException} with EIO; an exception thrown by the
- * work itself aborts the transaction (nothing is written) and propagates unchanged.
+ * work itself aborts the transaction (nothing is written) and propagates unchanged. Work must not
+ * start another transaction on the same store.
  */
 public interface KvStore extends AutoCloseable {
 
