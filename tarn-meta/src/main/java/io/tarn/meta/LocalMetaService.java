@@ -82,6 +82,7 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public VolumeInfo createVolume(VolumeSpec spec) {
+        if (spec == null) throw FsException.of(Errno.EINVAL, "no volume spec given");
         return kv.write(w -> Volumes.create(w, spec, now())).info();
     }
 
@@ -201,7 +202,12 @@ public final class LocalMetaService implements MetaService {
         return v;
     }
 
+    private static void checkCtx(Ctx ctx) {
+        if (ctx == null || ctx.caller() == null) throw FsException.of(Errno.EINVAL, "a call needs a context and a caller");
+    }
+
     private <T> T query(Ctx ctx, Function<VolumeTx, T> op) {
+        checkCtx(ctx);
         return kv.read(r -> {
             long now = now();
             SessionRecord s = liveSession(r, ctx.session(), now);
@@ -212,6 +218,7 @@ public final class LocalMetaService implements MetaService {
     /** Runs one mutation; with a request id, applies it at most once and replays its outcome. */
     @SuppressWarnings("unchecked")
     private <T> T mutate(Ctx ctx, String op, Function<VolumeTx, T> work) {
+        checkCtx(ctx);
         Outcome outcome = kv.write(w -> {
             long now = now();
             SessionRecord s = liveSession(w, ctx.session(), now);
@@ -246,7 +253,9 @@ public final class LocalMetaService implements MetaService {
         return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
     }
 
-    private long volumeIdOf(long session) {
+    private long volumeIdOf(Ctx ctx) {
+        checkCtx(ctx);
+        long session = ctx.session();
         Long vol = sessionVolumes.get(session);
         if (vol != null) return vol;
         long id = kv.read(r -> liveSession(r, session, now()).volume());
@@ -268,19 +277,20 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public Attr setAttr(Ctx ctx, long ino, SetAttr changes) {
+        if (changes == null) throw FsException.of(Errno.EINVAL, "no attribute changes given");
         return mutate(ctx, "setattr", t -> Attributes.setAttr(t, ino, changes));
     }
 
     @Override
     public Attr mknod(Ctx ctx, long parent, String name, int mode, int rdev) {
         int m = Namespace.checkMknodType(mode, Permissions.isRoot(ctx.caller()));
-        long ino = inodeNumbers.next(volumeIdOf(ctx.session()));
+        long ino = inodeNumbers.next(volumeIdOf(ctx));
         return mutate(ctx, "mknod", t -> Namespace.makeNode(t, parent, name, m, rdev, null, ino));
     }
 
     @Override
     public Attr create(Ctx ctx, long parent, String name, int mode, int openFlags) {
-        long ino = inodeNumbers.next(volumeIdOf(ctx.session()));
+        long ino = inodeNumbers.next(volumeIdOf(ctx));
         return mutate(ctx, "create", t -> {
             Attr a = Namespace.makeNode(t, parent, name, Attr.S_IFREG | (mode & 07777), 0, null, ino);
             Sessions.addOpen(t, ino);
@@ -290,14 +300,14 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public Attr mkdir(Ctx ctx, long parent, String name, int mode) {
-        long ino = inodeNumbers.next(volumeIdOf(ctx.session()));
+        long ino = inodeNumbers.next(volumeIdOf(ctx));
         return mutate(ctx, "mkdir", t -> Namespace.makeNode(t, parent, name, Attr.S_IFDIR | (mode & 07777), 0, null, ino));
     }
 
     @Override
     public Attr symlink(Ctx ctx, long parent, String name, String target) {
         Names.checkTarget(target);
-        long ino = inodeNumbers.next(volumeIdOf(ctx.session()));
+        long ino = inodeNumbers.next(volumeIdOf(ctx));
         return mutate(ctx, "symlink", t -> Namespace.makeNode(t, parent, name, Attr.S_IFLNK | 0777, 0, target, ino));
     }
 
@@ -382,6 +392,7 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public Attr commitBlocks(Ctx ctx, long ino, List<BlockRef> blocks, long minSize, long mtimeNs) {
+        if (blocks == null) throw FsException.of(Errno.EINVAL, "no block list given");
         return mutate(ctx, "commit", t -> BlockMaps.commit(t, ino, blocks, minSize, mtimeNs));
     }
 

@@ -21,6 +21,7 @@ final class Namespace {
 
     static Attr lookup(VolumeTx t, long parent, String name) {
         InodeRecord p = t.dir(parent);
+        if (name == null) throw FsException.of(Errno.EINVAL, "no name given");
         if (name.getBytes(StandardCharsets.UTF_8).length > Names.NAME_MAX)
             throw FsException.of(Errno.ENAMETOOLONG, "name longer than %d bytes", Names.NAME_MAX);
         Permissions.search(t.caller, p, parent);

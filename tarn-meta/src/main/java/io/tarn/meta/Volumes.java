@@ -37,6 +37,7 @@ final class Volumes {
     }
 
     static VolumeRecord byName(KvReader r, String name) {
+        if (name == null) throw FsException.of(Errno.EINVAL, "no volume name given");
         byte[] id = r.get(Keys.volumeName(name));
         VolumeRecord v = id == null ? null : byId(r, Keys.toLong(id));
         if (v == null) throw FsException.of(Errno.ENOENT, "no volume %s", name);

@@ -180,6 +180,19 @@ class EngineInternalsTest {
     }
 
     @Test
+    void missingArgumentsAreEinvalNotCrashes() {
+        expect(Errno.EINVAL, () -> meta.getAttr(null, 1));
+        expect(Errno.EINVAL, () -> meta.mkdir(new Ctx(s.session(), 0, null), 1, "x", 0755));
+        expect(Errno.EINVAL, () -> meta.lookup(ctx(s), 1, null));
+        expect(Errno.EINVAL, () -> meta.create(ctx(s), 1, null, 0644, 2));
+        expect(Errno.EINVAL, () -> meta.setAttr(ctx(s), 1, null));
+        expect(Errno.EINVAL, () -> meta.commitBlocks(ctx(s), 1, null, 0, 0));
+        expect(Errno.EINVAL, () -> meta.volume(null));
+        expect(Errno.EINVAL, () -> meta.openSession(null, "x"));
+        expect(Errno.EINVAL, () -> meta.createVolume(null));
+    }
+
+    @Test
     void deletingAVolumeLeavesNoKeysBehind() {
         Attr f = meta.create(ctx(s), 1, "f", 0644, 2);
         meta.commitBlocks(ctx(s), f.ino(), List.of(new BlockRef(0, meta.reserveBlockIds(ctx(s), 1), 5, 5, 0)), 5, 0);
