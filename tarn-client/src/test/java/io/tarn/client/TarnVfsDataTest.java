@@ -132,6 +132,23 @@ class TarnVfsDataTest {
     }
 
     @Test
+    void sequentialOverwriteNeverReadsTheOldBlocks() {
+        Vfs.Created f = create("over");
+        vfs.write(f.fh(), 0, buf(pattern(3 * BLOCK, 14)));
+        vfs.release(f.fh());
+        TarnVfs other = fx.client();
+        long fh = other.open(c, f.attr().ino(), OpenFlags.O_RDWR);
+        byte[] fresh = pattern(3 * BLOCK - 100, 15);
+        for (int off = 0; off < fresh.length; off += 65536)
+            other.write(fh, off, ByteBuffer.wrap(fresh, off, Math.min(65536, fresh.length - off)));
+        other.release(fh);
+        byte[] expect = pattern(3 * BLOCK, 14);
+        System.arraycopy(fresh, 0, expect, 0, fresh.length);
+        assertArrayEquals(expect, readFile(fx.client(), f.attr().ino()));
+        assertEquals(1, other.blockStore().stats().wholeGets(), "only the last block, whose tail was kept, was read");
+    }
+
+    @Test
     void noObjectKeyIsEverWrittenTwice() {
         Set<String> put = new HashSet<>();
         fx.store.inject(Op.PUT, k -> {

@@ -37,20 +37,6 @@ public final class OpenFile {
     /** Largest file size: block indexes and offsets stay well inside a long. */
     public static final long MAX_SIZE = 1L << 53;
 
-    /** A block being written: its buffer holds the block's bytes [0, length); beyond that, zeros. */
-    private static final class DirtyBlock {
-        final long index;
-        byte[] buf;
-        int length;
-        /** Set while the buffer is being uploaded; the buffer must not change meanwhile. */
-        CompletableFuture<Void> upload;
-
-        DirtyBlock(long index, byte[] buf) {
-            this.index = index;
-            this.buf = buf;
-        }
-    }
-
     private final long ino;
     private final int blockSize;
     private final MetaService meta;
@@ -196,11 +182,13 @@ public final class OpenFile {
                             d = startBlock(caller, index, spare, inBlock, n);
                             spare = null;
                         }
+                        if (!d.canDefer(inBlock, n)) complete(d);
                         src.get(d.buf, inBlock, n);
-                        d.length = Math.max(d.length, inBlock + n);
+                        d.wrote(inBlock, n);
                         size = Math.max(size, index * blockSize + inBlock + n);
                         mtimeNs = now();
-                        if (d.length == blockSize) startUpload(d);
+                        // A writer that reached the end of a full block is done with it (sequential writes).
+                        if (inBlock + n == blockSize && d.length == blockSize) startUpload(d);
                         return;
                     }
                 } finally {
@@ -214,7 +202,10 @@ public final class OpenFile {
         }
     }
 
-    /** A new dirty block at {@code index}, holding the block's current bytes unless the write covers them all. */
+    /**
+     * A new dirty block at {@code index}. If the block has data inside the file that this write does not
+     * cover, that data becomes the block's pending base (read-modify-write, read when first needed).
+     */
     private DirtyBlock startBlock(Caller caller, long index, byte[] buf, int inBlock, int n) {
         DirtyBlock d = new DirtyBlock(index, buf);
         long blockStart = index * blockSize;
@@ -224,8 +215,7 @@ public final class OpenFile {
             if (ref == null) ref = map.get(contexts.apply(caller), index);
             if (ref != null) {
                 int keep = Math.min(ref.length(), valid);
-                blocks.read(ref, 0, keep, buf, 0, false);
-                d.length = keep;
+                if (keep > 0) d.pendingBase(ref, keep);
             }
         }
         if (dirty.isEmpty()) budget.holding(this, true);
@@ -233,11 +223,23 @@ public final class OpenFile {
         return d;
     }
 
+    /** Reads a dirty block's pending base into its buffer (lock held; the base is usually cached). */
+    private void complete(DirtyBlock d) {
+        BlockRef base = d.missingBase();
+        if (base == null) return;
+        byte[] plain = blocks.block(base);
+        if (plain.length < d.baseLength())
+            throw FsException.of(Errno.EIO, "block object %s holds %d bytes, the block map says %d",
+                    blocks.keys().key(base.blockId()), plain.length, d.baseLength());
+        d.fillBase(plain);
+    }
+
     /**
      * Starts uploading a dirty block's buffer (lock held) and returns the stage that completes once the
      * outcome is recorded (it never fails). The outcome may be recorded before this returns.
      */
     private CompletableFuture<Void> startUpload(DirtyBlock d) {
+        complete(d);
         long id = ids.next(contexts.apply(lastCaller));
         CompletableFuture<Void> done = new CompletableFuture<>();
         d.upload = done;
@@ -288,7 +290,15 @@ public final class OpenFile {
         lock.lock();
         try {
             if (lastCaller == null) return;
-            for (DirtyBlock d : new ArrayList<>(dirty.values())) if (d.upload == null) startUpload(d);
+            for (DirtyBlock d : new ArrayList<>(dirty.values())) {
+                if (d.upload != null) continue;
+                try {
+                    startUpload(d);
+                } catch (FsException e) {
+                    // Its base could not be read: the block stays buffered; its own writer or flush will see the error.
+                    LOG.log(System.Logger.Level.WARNING, "write-back of block {0} of inode {1}: {2}", d.index, ino, e.getMessage());
+                }
+            }
         } finally {
             lock.unlock();
         }
@@ -411,6 +421,7 @@ public final class OpenFile {
                 int outOff = (int) (pos - offset);
                 DirtyBlock d = dirty.get(index);
                 if (d != null) {
+                    if (d.upload == null) complete(d); // an uploading block is complete already
                     int avail = Math.min(k, d.length - inBlock);
                     if (avail > 0) System.arraycopy(d.buf, inBlock, out, outOff, avail);
                 } else {
