@@ -175,6 +175,40 @@ public abstract class NamespaceContract extends VolumeSessionContract {
     }
 
     @Test
+    void everyNameChangeNeedsWriteAndSearchPermission() {
+        Ctx u = user(1000, 1000);
+        Attr locked = meta.mkdir(root(), root, "locked", 0755);
+        Attr f = file(root(), root, "f", 0644);
+        long l = locked.ino();
+        file(root(), l, "victim", 0666);
+        meta.mkdir(root(), l, "sub", 0777);
+        expect(Errno.EACCES, () -> meta.mkdir(u, l, "x", 0755));
+        expect(Errno.EACCES, () -> meta.mknod(u, l, "x", Attr.S_IFIFO | 0644, 0));
+        expect(Errno.EACCES, () -> meta.symlink(u, l, "x", "t"));
+        expect(Errno.EACCES, () -> meta.link(u, f.ino(), l, "x"));
+        expect(Errno.EACCES, () -> meta.unlink(u, l, "victim"));
+        expect(Errno.EACCES, () -> meta.rmdir(u, l, "sub"));
+        expect(Errno.EACCES, () -> meta.rename(u, l, "victim", l, "x", 0));
+        Attr noSearch = meta.mkdir(root(), root, "nosearch", 0777);
+        meta.setAttr(root(), noSearch.ino(), SetAttr.mode(0776));
+        file(root(), noSearch.ino(), "inside", 0666);
+        expect(Errno.EACCES, () -> meta.mkdir(u, noSearch.ino(), "x", 0755));
+        expect(Errno.EACCES, () -> meta.unlink(u, noSearch.ino(), "inside"));
+        long open = openDir("open");
+        meta.mkdir(u, open, "x", 0755);
+        meta.mknod(u, open, "fifo", Attr.S_IFIFO | 0644, 0);
+        meta.symlink(u, open, "sym", "t");
+        meta.link(u, f.ino(), open, "hard");
+        meta.rename(u, open, "fifo", open, "fifo2", 0);
+        meta.unlink(u, open, "fifo2");
+        meta.rmdir(u, open, "x");
+        assertEquals(List.of("hard", "sym"), names(open));
+        Attr sym = meta.lookup(root(), open, "sym");
+        expect(Errno.ELOOP, () -> meta.open(root(), sym.ino(), O_RDONLY));
+        expect(Errno.EINVAL, () -> meta.access(root(), f.ino(), 8));
+    }
+
+    @Test
     void renameMovesAndReplaces() {
         Attr a = meta.mkdir(root(), root, "a", 0755);
         Attr b = meta.mkdir(root(), root, "b", 0755);
