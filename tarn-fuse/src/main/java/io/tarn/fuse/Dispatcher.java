@@ -48,6 +48,7 @@ final class Dispatcher {
             return;
         }
         int opcode = i32(in, 4);
+        session.count(opcode);
         int extLen = (Short.toUnsignedInt(in.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, 36))) * 8;
         int end = len - extLen;
         Request r = new Request(q, unique, opcode, i64(in, 16), i32(in, 24), i32(in, 28), i32(in, 32),

@@ -11,12 +11,15 @@ import java.time.Duration;
  *                         (one extra syscall per request); required for {@link FuseSession#handOff}
  * @param maxWrite         largest WRITE (and READ) payload; 1 MiB needs max_pages 256
  * @param maxReadahead     0 takes the kernel's offer; the kernel only lets us lower it
+ * @param handleKillprivV2 the filesystem clears suid/sgid (and security.capability) itself on write
+ *                         (WRITE flag 4), truncate/chown (SETATTR KILL_SUIDGID) and O_TRUNC open; spares the
+ *                         kernel's GETXATTR security.capability before every write
  */
 public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady, int maxWrite, int maxReadahead,
                          boolean asyncRead, boolean parallelDirops, boolean readdirplus, boolean readdirplusAuto,
                          boolean writebackCache, boolean posixLocks, boolean flockLocks, boolean atomicOTrunc,
                          boolean exportSupport, boolean cacheSymlinks, boolean autoInvalData,
-                         boolean handleKillpriv, boolean supplementaryGroups, boolean noOpenSupport,
+                         boolean handleKillpriv, boolean handleKillprivV2, boolean supplementaryGroups, boolean noOpenSupport,
                          long entryTimeoutNanos, long attrTimeoutNanos, int maxBackground,
                          int congestionThreshold) {
 
@@ -35,7 +38,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
         b.readdirplus = readdirplus; b.readdirplusAuto = readdirplusAuto; b.writebackCache = writebackCache;
         b.posixLocks = posixLocks; b.flockLocks = flockLocks; b.atomicOTrunc = atomicOTrunc;
         b.exportSupport = exportSupport; b.cacheSymlinks = cacheSymlinks; b.autoInvalData = autoInvalData;
-        b.handleKillpriv = handleKillpriv; b.supplementaryGroups = supplementaryGroups;
+        b.handleKillpriv = handleKillpriv; b.handleKillprivV2 = handleKillprivV2; b.supplementaryGroups = supplementaryGroups;
         b.noOpenSupport = noOpenSupport; b.entryTimeoutNanos = entryTimeoutNanos;
         b.attrTimeoutNanos = attrTimeoutNanos; b.maxBackground = maxBackground;
         b.congestionThreshold = congestionThreshold;
@@ -49,7 +52,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
         private int maxWrite = 1 << 20, maxReadahead = 0;
         private boolean asyncRead = true, parallelDirops = true, readdirplus = false, readdirplusAuto = true;
         private boolean writebackCache = false, posixLocks = false, flockLocks = false, atomicOTrunc = true;
-        private boolean exportSupport = false, cacheSymlinks = false, autoInvalData = true, handleKillpriv = false;
+        private boolean exportSupport = false, cacheSymlinks = false, autoInvalData = true, handleKillpriv = false, handleKillprivV2 = false;
         private boolean supplementaryGroups = true, noOpenSupport = false;
         private long entryTimeoutNanos = 1_000_000_000L, attrTimeoutNanos = 1_000_000_000L;
         private int maxBackground = 64, congestionThreshold = 48;
@@ -70,6 +73,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
         public Builder cacheSymlinks(boolean v) { cacheSymlinks = v; return this; }
         public Builder autoInvalData(boolean v) { autoInvalData = v; return this; }
         public Builder handleKillpriv(boolean v) { handleKillpriv = v; return this; }
+        public Builder handleKillprivV2(boolean v) { handleKillprivV2 = v; return this; }
         public Builder supplementaryGroups(boolean v) { supplementaryGroups = v; return this; }
         public Builder noOpenSupport(boolean v) { noOpenSupport = v; return this; }
         public Builder entryTimeout(Duration d) { entryTimeoutNanos = d.toNanos(); return this; }
@@ -81,7 +85,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
             return new FuseConfig(workers, cloneQueues, handoffReady, maxWrite, maxReadahead, asyncRead,
                     parallelDirops, readdirplus, readdirplusAuto, writebackCache, posixLocks, flockLocks,
                     atomicOTrunc, exportSupport, cacheSymlinks, autoInvalData, handleKillpriv,
-                    supplementaryGroups, noOpenSupport, entryTimeoutNanos, attrTimeoutNanos, maxBackground,
+                    handleKillprivV2, supplementaryGroups, noOpenSupport, entryTimeoutNanos, attrTimeoutNanos, maxBackground,
                     congestionThreshold);
         }
     }

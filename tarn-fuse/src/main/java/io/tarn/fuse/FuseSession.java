@@ -37,6 +37,7 @@ public final class FuseSession implements AutoCloseable {
     private volatile Connection connection;
     private final CountDownLatch initialised = new CountDownLatch(1);
     private final CountDownLatch ended = new CountDownLatch(1);
+    private final java.util.concurrent.atomic.LongAdder[] served = new java.util.concurrent.atomic.LongAdder[64];
     private final ConcurrentHashMap<Long, Request> inflight = new ConcurrentHashMap<>();
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
     private final List<Queue> parked = new CopyOnWriteArrayList<>();
@@ -55,6 +56,7 @@ public final class FuseSession implements AutoCloseable {
         this.fs = fs;
         this.config = config;
         this.ownsMount = ownsMount;
+        for (int i = 0; i < served.length; i++) served[i] = new java.util.concurrent.atomic.LongAdder();
         this.replier = new Replier(this);
         this.dispatcher = new Dispatcher(this, fs);
         if (taken != null) {
@@ -180,6 +182,20 @@ public final class FuseSession implements AutoCloseable {
         return notifier;
     }
 
+    /** Requests read so far, by opcode name (for metrics and benchmarks). */
+    public java.util.Map<String, Long> requestCounts() {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        for (int i = 0; i < served.length; i++) {
+            long n = served[i].sum();
+            if (n > 0) m.put(io.tarn.fuse.proto.Opcode.name(i), n);
+        }
+        return m;
+    }
+
+    void count(int opcode) {
+        served[opcode & 63].increment();
+    }
+
     /** Deferred requests (and those waiting for interrupts) not answered yet. */
     public int inflight() {
         return inflight.size();
@@ -237,6 +253,7 @@ public final class FuseSession implements AutoCloseable {
         if (c.cacheSymlinks()) want |= Proto.CACHE_SYMLINKS;
         if (c.autoInvalData()) want |= Proto.AUTO_INVAL_DATA;
         if (c.handleKillpriv()) want |= Proto.HANDLE_KILLPRIV;
+        if (c.handleKillprivV2()) want |= Proto.HANDLE_KILLPRIV_V2;
         if (c.supplementaryGroups()) want |= Proto.CREATE_SUPP_GROUP;
         if (c.noOpenSupport()) want |= Proto.NO_OPEN_SUPPORT;
         want |= Proto.ASYNC_DIO;

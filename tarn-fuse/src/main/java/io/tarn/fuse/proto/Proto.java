@@ -18,7 +18,7 @@ public final class Proto {
             READDIRPLUS_AUTO = 1L << 14, ASYNC_DIO = 1L << 15, WRITEBACK_CACHE = 1L << 16,
             NO_OPEN_SUPPORT = 1L << 17, PARALLEL_DIROPS = 1L << 18, HANDLE_KILLPRIV = 1L << 19,
             POSIX_ACL = 1L << 20, ABORT_ERROR = 1L << 21, MAX_PAGES = 1L << 22, CACHE_SYMLINKS = 1L << 23,
-            NO_OPENDIR_SUPPORT = 1L << 24, EXPLICIT_INVAL_DATA = 1L << 25, SETXATTR_EXT = 1L << 29,
+            NO_OPENDIR_SUPPORT = 1L << 24, EXPLICIT_INVAL_DATA = 1L << 25, HANDLE_KILLPRIV_V2 = 1L << 28, SETXATTR_EXT = 1L << 29,
             INIT_EXT = 1L << 30, CREATE_SUPP_GROUP = 1L << 34, HAS_RESEND = 1L << 39;
 
     // Notification codes (out_header.error when unique == 0).
@@ -34,6 +34,7 @@ public final class Proto {
     public static final int FATTR_MODE = 1, FATTR_UID = 2, FATTR_GID = 4, FATTR_SIZE = 8, FATTR_ATIME = 16,
             FATTR_MTIME = 32, FATTR_FH = 64, FATTR_ATIME_NOW = 128, FATTR_MTIME_NOW = 256, FATTR_CTIME = 1024,
             FATTR_KILL_SUIDGID = 2048;
+    public static final int WRITE_KILL_SUIDGID = 4, OPEN_KILL_SUIDGID = 1;
     public static final int GETATTR_FH = 1, LK_FLOCK = 1, FSYNC_FDATASYNC = 1, RELEASE_FLUSH = 1;
 
     private Proto() {}

@@ -18,7 +18,7 @@ import java.time.Duration;
  * <pre>
  * MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io]
  *                      [--no-keep-cache] [--readdirplus] [--writeback] [--timeout SECONDS]
- *                      [--allow-other] [--no-clone]
+ *                      [--allow-other] [--no-clone] [--stats]
  * </pre>
  * {@code --handoff} listens on the mount's control socket for a successor; {@code --takeover}
  * becomes that successor (and listens in turn).
@@ -32,9 +32,9 @@ public final class MemfsMain {
             System.exit(2);
         }
         Path mnt = Path.of(args[0]).toAbsolutePath().normalize();
-        FuseConfig.Builder cfg = FuseConfig.builder();
+        FuseConfig.Builder cfg = FuseConfig.builder().handleKillprivV2(true);
         MountOptions opts = MountOptions.at(mnt).withFsname("memfs").withSubtype("memfs");
-        boolean handoff = false, takeover = false;
+        boolean handoff = false, takeover = false, stats = false;
         int openFlags = Opened.KEEP_CACHE;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
@@ -52,6 +52,7 @@ public final class MemfsMain {
                 }
                 case "--allow-other" -> opts = opts.withAllowOther(true);
                 case "--no-clone" -> cfg.cloneQueues(false);
+                case "--stats" -> stats = true;
                 default -> {
                     System.err.println("memfs: unknown option " + args[i]);
                     System.exit(2);
@@ -80,6 +81,10 @@ public final class MemfsMain {
         }
         System.out.println("READY " + ProcessHandle.current().pid());
         System.out.flush();
+        if (stats) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("memfs: requests " + s.requestCounts()
+                    + ", largest write " + fs.maxWrite.get() + ", largest read " + fs.maxRead.get())));
+        }
         FuseSession.Outcome how = session.join();
         System.err.println("memfs: " + how.name().toLowerCase().replace('_', ' '));
     }

@@ -150,7 +150,10 @@ public final class MemoryFilesystem implements FuseFilesystem {
             if (c.has(SetAttr.ATIME_NOW)) n.atimeNs = t;
             if (c.has(SetAttr.MTIME)) n.mtimeNs = c.mtimeNs();
             if (c.has(SetAttr.MTIME_NOW)) n.mtimeNs = t;
-            if (c.has(SetAttr.KILL_SUIDGID)) n.mode &= ~(Attr.S_ISUID | Attr.S_ISGID);
+            if (c.has(SetAttr.KILL_SUIDGID)) {
+                n.mode &= ~(Attr.S_ISUID | Attr.S_ISGID);
+                n.xattrs.remove("security.capability");
+            }
             n.ctimeNs = c.has(SetAttr.CTIME) ? c.ctimeNs() : t;
         }
         return Attributes.of(n.attr());
@@ -418,7 +421,11 @@ public final class MemoryFilesystem implements FuseFilesystem {
         long t = now();
         synchronized (n) {
             n.mtimeNs = n.ctimeNs = t;
-            if ((n.mode & (Attr.S_ISUID | Attr.S_ISGID)) != 0 && r.uid() != 0) n.mode &= ~(Attr.S_ISUID | Attr.S_ISGID);
+            // FUSE_WRITE_KILL_SUIDGID (handle_killpriv_v2): the kernel leaves this to us.
+            if ((writeFlags & 4) != 0) {
+                n.mode &= ~(Attr.S_ISUID | Attr.S_ISGID);
+                n.xattrs.remove("security.capability");
+            }
         }
         return (int) len;
     }
