@@ -36,6 +36,7 @@ final class FakeMetaService implements MetaService {
     private final Map<String, Object> outcomes = new HashMap<>();
     private long nextIno = 2, nextSession = 100, nextBlockId = 1;
     final AtomicInteger applied = new AtomicInteger(), heartbeats = new AtomicInteger();
+    final Map<Long, Integer> heartbeatsBySession = new java.util.concurrent.ConcurrentHashMap<>();
     /** When set, getAttr of ino 999 and create of "slow" wait for it: calls that hang on the server. */
     volatile CountDownLatch gate;
 
@@ -80,6 +81,7 @@ final class FakeMetaService implements MetaService {
     @Override
     public synchronized void heartbeat(long session) {
         heartbeats.incrementAndGet();
+        heartbeatsBySession.merge(session, 1, Integer::sum);
         if (!sessionVolumes.containsKey(session)) throw FsException.of(Errno.ESTALE, "session %d expired", session);
     }
 

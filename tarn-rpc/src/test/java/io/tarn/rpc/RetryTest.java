@@ -167,6 +167,20 @@ class RetryTest {
     }
 
     @Test
+    void openSessionsAreKeptAliveAndClosedOnesAreNot() {
+        RemoteMetaService remote = later(RemoteMetaService.connect("127.0.0.1:" + server.port(),
+                RpcOptions.defaults().withHeartbeatInterval(Duration.ofMillis(20))));
+        long first = session(remote).session();
+        waitUntil(() -> fake.heartbeatsBySession.getOrDefault(first, 0) >= 3, Duration.ofSeconds(10), "heartbeats");
+        remote.closeSession(first);
+        // one heartbeat may already have been on its way when the session closed
+        int atClose = fake.heartbeatsBySession.get(first) + 1;
+        long second = session(remote).session();
+        waitUntil(() -> fake.heartbeatsBySession.getOrDefault(second, 0) >= 3, Duration.ofSeconds(10), "heartbeats of the second session");
+        assertTrue(fake.heartbeatsBySession.get(first) <= atClose, "a closed session is still being kept alive");
+    }
+
+    @Test
     void sessionsAreCheckedAgainAfterARestart() {
         RemoteMetaService remote = later(RemoteMetaService.connect("127.0.0.1:" + server.port(),
                 RpcOptions.defaults().withHeartbeatInterval(Duration.ZERO)));
