@@ -128,7 +128,9 @@ class TarnVfsNamespaceTest {
         Vfs.Created f = vfs.create(c, root, "big", 0644, OpenFlags.O_WRONLY);
         vfs.write(f.fh(), 0, VfsFixture.buf(new byte[100_000]));
         vfs.release(f.fh());
-        assertTrue(vfs.statfs(c).usedInodes() >= 2);
+        io.tarn.api.StatFs s = vfs.statfs(c);
+        assertTrue(s.usedInodes() >= 2, s.toString());
+        assertTrue(s.usedBytes() >= 100_000, s.toString());
     }
 
     @Test
