@@ -169,6 +169,22 @@ public final class LocalMetaService implements MetaService {
     }
 
     /**
+     * Deletes journal records older than each volume's retention window, a bounded batch per
+     * transaction so writers are not stalled; returns how many. Runs with the session sweep.
+     */
+    public long pruneHistory() {
+        long total = 0;
+        for (VolumeRecord v : kv.read(Volumes::list)) {
+            int n;
+            do {
+                n = kv.write(w -> Journal.prune(w, v, now(), 10_000));
+                total += n;
+            } while (n == 10_000);
+        }
+        return total;
+    }
+
+    /**
      * A session expires after a timeout without heartbeats, counted from this service's start at the
      * earliest: clients cannot heartbeat a server that is down, so a restart gives every session a
      * full timeout to come back.
@@ -177,11 +193,14 @@ public final class LocalMetaService implements MetaService {
         return now - Math.max(s.heartbeatNs(), startedNs) > timeoutNs;
     }
 
-    /** Sweeps expired sessions at most twice per timeout, piggybacking on session traffic. */
+    /** Sweeps expired sessions and old history at most twice per timeout, piggybacking on session traffic. */
     private void maybeSweep() {
         long now = now(), last = lastSweepNs.get();
         if (last != Long.MIN_VALUE && now - last < timeoutNs / 2) return;
-        if (lastSweepNs.compareAndSet(last, now)) expireSessions();
+        if (lastSweepNs.compareAndSet(last, now)) {
+            expireSessions();
+            pruneHistory();
+        }
     }
 
     // ---- transactions --------------------------------------------------------------------------

@@ -213,6 +213,24 @@ class EngineInternalsTest {
     }
 
     @Test
+    void historyOlderThanTheRetentionWindowIsPruned() {
+        byte[] journal = Keys.inVolume(vol, Keys.JOURNAL);
+        meta.mkdir(ctx(s), 1, "old", 0755);
+        clock.advance(Duration.ofMinutes(30));
+        SessionInfo s2 = meta.openSession("v", "later"); // session traffic runs the sweep
+        meta.mkdir(ctx(s2), 1, "middle", 0755);
+        assertEquals(2, count(journal));
+        clock.advance(Duration.ofMinutes(45)); // "old" is 75 minutes old, "middle" 45; retention 60
+        SessionInfo s3 = meta.openSession("v", "latest");
+        meta.mkdir(ctx(s3), 1, "new", 0755);
+        assertEquals(2, count(journal), "the sweep dropped the record of \"old\"");
+        assertEquals(0, meta.pruneHistory());
+        clock.advance(Duration.ofHours(2));
+        assertEquals(2, meta.pruneHistory());
+        assertEquals(0, count(journal));
+    }
+
+    @Test
     void inodeNumbersStayUniqueAcrossServiceRestarts() {
         Set<Long> inos = new HashSet<>();
         for (int i = 0; i < 5; i++) assertTrue(inos.add(meta.mkdir(ctx(s), 1, "a" + i, 0755).ino()));
