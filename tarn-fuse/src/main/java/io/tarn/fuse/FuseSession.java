@@ -46,6 +46,7 @@ public final class FuseSession implements AutoCloseable {
     private volatile boolean started, stopping;
     private volatile Outcome outcome;
     private volatile Thread handoffListener;
+    private volatile Path handoffSocket;
     private Notifier notifier;
 
     FuseSession(Path mountpoint, int devFd, int connectionNumber, FuseFilesystem fs, FuseConfig config,
@@ -293,6 +294,14 @@ public final class FuseSession implements AutoCloseable {
             if (ended.getCount() == 0) return;
             outcome = how;
             stopListening();
+            // After a handoff the path belongs to the successor, who listens there now.
+            if (how != Outcome.HANDED_OFF && handoffSocket != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(handoffSocket);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "cannot remove {0}: {1}", handoffSocket, e);
+                }
+            }
             for (Worker w : workers) {
                 w.queue.closed = true;
                 if (w.queue.fd != devFd) Libc.close(w.queue.fd);
@@ -332,6 +341,7 @@ public final class FuseSession implements AutoCloseable {
     /** Serves handoff requests arriving on {@code controlSocket} in a background thread until the session ends. */
     public void listenForHandoff(Path controlSocket) throws IOException {
         handoffListener = Handoff.listen(this, controlSocket);
+        handoffSocket = controlSocket;
     }
 
     private void stopListening() {
