@@ -101,7 +101,9 @@ public final class TarnVfs implements Vfs {
         this.volume = s.volume();
         this.blocks = new BlockStore(store, new BlockKeys("", volume.uuid()), new BlockCodec(Compression.parse(volume.compression())),
                 config.uploadConcurrency(), config.downloadConcurrency(), config.cacheBytes(), config.retry());
-        this.budget = new WriteBudget(config.writeBufferBytes(), volume.blockSize());
+        java.time.Duration deadline = config.retry().deadline();
+        this.budget = new WriteBudget(config.writeBufferBytes(), volume.blockSize(),
+                deadline.isZero() ? java.time.Duration.ofMinutes(5) : deadline.multipliedBy(2).plusSeconds(1));
         this.ids = new BlockIds(meta, 64);
         this.heartbeat = Thread.ofVirtual().name("tarn-heartbeat-" + session).start(this::heartbeats);
     }

@@ -8,6 +8,7 @@ import io.tarn.api.ObjectInfo;
 import io.tarn.api.SetAttr;
 import io.tarn.objectstore.FaultInjectingObjectStore.Fault;
 import io.tarn.objectstore.FaultInjectingObjectStore.Op;
+import io.tarn.objectstore.RetryPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -340,6 +342,18 @@ class TarnVfsDataTest {
         } finally {
             gate.countDown();
         }
+    }
+
+    @Test
+    void aWriterWaitingForMemoryGetsEioWhenUploadsKeepFailing() {
+        RetryPolicy quick = new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ofMillis(100), Duration.ZERO);
+        TarnVfs small = fx.client(ClientConfig.DEFAULTS.withWriteBuffer(2L * BLOCK).withRetry(quick));
+        fx.store.inject(Op.PUT, new Fault.Fail(false), -1);
+        Vfs.Created f = small.create(c, small.rootIno(), "doomed", 0644, OpenFlags.O_WRONLY);
+        FsException e = assertThrows(FsException.class, () -> small.write(f.fh(), 0, buf(new byte[5 * BLOCK])));
+        assertEquals(Errno.EIO, e.errno());
+        assertEquals(Errno.EIO, assertThrows(FsException.class, () -> small.release(f.fh())).errno());
+        assertEquals(0, small.writeBudget().inUse(), "a failed close gives the memory back");
     }
 
     @Test

@@ -25,18 +25,32 @@ public final class WriteBudget {
     private final Set<OpenFile> holders = ConcurrentHashMap.newKeySet();
     private final AtomicLong waits = new AtomicLong();
 
-    public WriteBudget(long bytes, int blockSize) {
+    private final long maxWaitNanos;
+
+    /**
+     * {@code maxWait}: how long a writer waits for memory before giving up with EIO (the uploads that
+     * would free it keep failing); it should outlast the object store's retry deadline.
+     */
+    public WriteBudget(long bytes, int blockSize, java.time.Duration maxWait) {
+        this.maxWaitNanos = maxWait.toNanos();
         this.blockSize = blockSize;
         this.buffers = (int) Math.max(2, Math.min(Integer.MAX_VALUE, bytes / blockSize));
         this.permits = new Semaphore(buffers);
     }
 
-    /** A zeroed block buffer; waits (after starting write-back) while the budget is used up. */
+    /**
+     * A zeroed block buffer; waits (after starting write-back) while the budget is used up. EIO if none is
+     * freed within the maximum wait.
+     */
     byte[] acquire() {
         if (!permits.tryAcquire()) {
             waits.incrementAndGet();
+            long start = System.nanoTime();
             try {
                 do {
+                    if (System.nanoTime() - start > maxWaitNanos)
+                        throw new FsException(Errno.EIO, "no write buffer memory came free in "
+                                + java.time.Duration.ofNanos(maxWaitNanos) + ": uploads to the object store are failing");
                     for (OpenFile f : holders) f.writeBackIdle();
                 } while (!permits.tryAcquire(50, TimeUnit.MILLISECONDS));
             } catch (InterruptedException e) {
