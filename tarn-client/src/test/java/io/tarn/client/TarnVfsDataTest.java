@@ -85,6 +85,20 @@ class TarnVfsDataTest {
     }
 
     @Test
+    void aCrashedClientLosesOnlyWhatItHadNotFsynced() {
+        TarnVfs doomed = fx.client();
+        Vfs.Created f = doomed.create(c, doomed.rootIno(), "crash", 0644, OpenFlags.O_RDWR);
+        byte[] durable = pattern(BLOCK + 500, 16);
+        doomed.write(f.fh(), 0, buf(durable));
+        doomed.fsync(f.fh(), false);
+        doomed.write(f.fh(), 100, buf(pattern(3 * BLOCK, 17))); // full blocks of this upload at once, never committed
+        // The client dies here: no flush, no release, no close. Another client sees exactly the fsynced state.
+        TarnVfs survivor = fx.client();
+        assertEquals(durable.length, survivor.getattr(c, f.attr().ino()).size());
+        assertArrayEquals(durable, readFile(survivor, f.attr().ino()));
+    }
+
+    @Test
     void readPastEndAndAtEnd() {
         Vfs.Created f = create("f");
         vfs.write(f.fh(), 0, buf(new byte[]{1, 2, 3}));
