@@ -62,6 +62,35 @@ public final class MetaBench {
                     System.out.println("rename  " + rename.summary());
                 }
             }
+            concurrentCreates(meta, ctx, root, 8, ops / 8);
         }
+    }
+
+    /** {@code threads} threads each creating files in a directory of their own; group commit at work. */
+    private static void concurrentCreates(LocalMetaService meta, Ctx ctx, long root, int threads, int each) {
+        Percentiles all = new Percentiles();
+        java.util.List<Thread> ts = new java.util.ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            long dir = meta.mkdir(ctx, root, "par" + t, 0755).ino();
+            ts.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < each; i++) {
+                    long s0 = System.nanoTime();
+                    long ino = meta.create(ctx, dir, "f" + i, 0644, 2).ino();
+                    all.add(System.nanoTime() - s0);
+                    meta.release(ctx, ino);
+                }
+            }));
+        }
+        for (Thread t : ts) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("create x%d threads: %.0f creates/s (each also a release) %s%n", threads,
+                threads * each / secs, all.summary());
     }
 }
