@@ -7,8 +7,9 @@ import java.time.Duration;
  * default cache timeouts used when a reply does not carry its own. Build with {@link #builder()}.
  *
  * @param workers          platform threads reading requests, each on its own cloned queue if {@code cloneQueues}
- * @param handoffReady     workers wait in poll(2) beside an eventfd so they can stop without unmounting
- *                         (one extra syscall per request); required for {@link FuseSession#handOff}
+ * @param handoffReady     poll mode: workers wait in poll(2) beside an eventfd, so a handoff stops them
+ *                         without a request through the mount (one extra syscall per request; handoff
+ *                         works without it too, see ADR 0011)
  * @param maxWrite         largest WRITE (and READ) payload; 1 MiB needs max_pages 256
  * @param maxReadahead     0 takes the kernel's offer; the kernel only lets us lower it
  * @param handleKillprivV2 the filesystem clears suid/sgid (and security.capability) itself on write

@@ -123,8 +123,10 @@ public final class FuseSession implements AutoCloseable {
     void resume() {
         synchronized (lock) {
             if (ended.getCount() == 0) return;
-            try (var a = java.lang.foreign.Arena.ofConfined()) {
-                Libc.read(stopFd, a.allocate(8), 8);
+            if (stopFd >= 0) {
+                try (var a = java.lang.foreign.Arena.ofConfined()) {
+                    Libc.read(stopFd, a.allocate(8), 8);
+                }
             }
             stopping = false;
             for (Queue q : parked) spawn(q);
@@ -318,21 +320,43 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /**
-     * Stops the workers (handoff-ready sessions only) and waits up to {@code drain} for deferred
-     * replies; returns true when nothing is left in flight. The connection stays up.
+     * Stops every worker without ending the connection; false if some did not stop in time. In
+     * poll mode ({@link FuseConfig#handoffReady}) the stop eventfd wakes them. Otherwise each worker
+     * sits in a blocking read, so we wake it with a request of our own: a lookup of a fresh hidden
+     * name in the mount, from a virtual thread. A worker ends after the request it is serving;
+     * pokes left over wait in the kernel's queue and are answered (ENOENT) by the successor.
      */
-    boolean quiesce(Duration drain) throws InterruptedException {
-        if (stopFd < 0) throw new IllegalStateException("handoff needs a session started with FuseConfig.handoffReady");
+    boolean stopWorkers(Duration timeout) throws InterruptedException {
         stopping = true;
-        try (var a = java.lang.foreign.Arena.ofConfined()) {
-            MemorySegment one = a.allocate(8);
-            one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1);
-            Libc.write(stopFd, one, 8);
+        if (stopFd >= 0) {
+            try (var a = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment one = a.allocate(8);
+                one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1);
+                Libc.write(stopFd, one, 8);
+            }
         }
-        long deadline = System.nanoTime() + drain.toNanos();
-        while (!workers.isEmpty() || !inflight.isEmpty()) {
-            if (System.nanoTime() > deadline) return workers.isEmpty() && inflight.isEmpty();
-            Thread.onSpinWait();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextPoke = 0;
+        while (!workers.isEmpty()) {
+            long now = System.nanoTime();
+            if (now > deadline) return false;
+            if (stopFd < 0 && now >= nextPoke) {
+                for (int i = 0; i < workers.size(); i++) {
+                    Path wake = mountpoint.resolve(".tarn-wake-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+                    Thread.ofVirtual().start(() -> java.nio.file.Files.exists(wake));
+                }
+                nextPoke = now + 200_000_000L;
+            }
+            Thread.sleep(1);
+        }
+        return true;
+    }
+
+    /** Waits up to {@code timeout} for deferred replies; true when none is left. */
+    boolean drainDeferred(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!inflight.isEmpty()) {
+            if (System.nanoTime() > deadline) return false;
             Thread.sleep(1);
         }
         return true;
@@ -352,7 +376,7 @@ public final class FuseSession implements AutoCloseable {
     /**
      * Hands the live connection to the successor connected on {@code peer}: stops reading, drains
      * in-flight requests (re-queueing any still pending through FUSE_NOTIFY_RESEND), sends the fd and
-     * state, and ends this session without unmounting.
+     * state, and ends this session without unmounting. Works in both worker modes.
      */
     public void handOff(io.tarn.fuse.sys.UnixSocket peer, Duration drain) throws IOException, InterruptedException {
         Handoff.send(this, peer, drain);

@@ -69,7 +69,11 @@ final class Handoff {
 
     /** Old side; returns true once the successor confirmed, false (serving again) if it did not. */
     static boolean send(FuseSession s, UnixSocket peer, Duration drain) throws IOException, InterruptedException {
-        if (!s.quiesce(drain)) {
+        if (!s.stopWorkers(Duration.ofSeconds(10))) {
+            s.resume();
+            throw new IOException("the workers did not stop; handoff abandoned, serving again");
+        }
+        if (!s.drainDeferred(drain)) {
             int r = s.notifier().resendPending();
             LOG.log(System.Logger.Level.INFO, "{0} requests still pending at handoff; re-queued (resend: {1})", s.inflight(), r);
         }

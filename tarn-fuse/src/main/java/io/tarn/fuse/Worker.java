@@ -9,9 +9,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * A platform thread that reads requests from one queue and dispatches them inline. In handoff-ready
- * mode it waits in poll(2) on its (non-blocking) queue and the session's stop eventfd, so a handoff
- * can stop it without unmounting; otherwise it blocks in read(2) and ends when the connection does.
+ * A platform thread that reads requests from one queue and dispatches them inline. It blocks in
+ * read(2) and ends when the connection does, or after the request it is serving once the session
+ * is stopping (a handoff wakes it with a request of its own). In poll mode it waits in poll(2) on
+ * its non-blocking queue and the session's stop eventfd instead.
  */
 final class Worker implements Runnable {
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
@@ -95,6 +96,7 @@ final class Worker implements Runnable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "request handling failed", e);
             }
+            if (session.isStopping()) return;
         }
     }
 }

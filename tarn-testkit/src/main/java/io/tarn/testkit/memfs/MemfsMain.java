@@ -18,17 +18,18 @@ import java.time.Duration;
  * <pre>
  * MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io]
  *                      [--no-keep-cache] [--readdirplus] [--writeback] [--timeout SECONDS]
- *                      [--allow-other] [--no-clone] [--stats]
+ *                      [--allow-other] [--no-clone] [--stats] [--poll]
  * </pre>
  * {@code --handoff} listens on the mount's control socket for a successor; {@code --takeover}
- * becomes that successor (and listens in turn).
+ * becomes that successor (and listens in turn). {@code --poll} makes the workers wait in poll(2)
+ * beside a stop eventfd (see FuseConfig.handoffReady).
  */
 public final class MemfsMain {
     private MemfsMain() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io] [--no-keep-cache] [--readdirplus] [--writeback] [--timeout S] [--allow-other] [--no-clone]");
+            System.err.println("usage: MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io] [--no-keep-cache] [--readdirplus] [--writeback] [--timeout S] [--allow-other] [--no-clone] [--stats] [--poll]");
             System.exit(2);
         }
         Path mnt = Path.of(args[0]).toAbsolutePath().normalize();
@@ -53,13 +54,13 @@ public final class MemfsMain {
                 case "--allow-other" -> opts = opts.withAllowOther(true);
                 case "--no-clone" -> cfg.cloneQueues(false);
                 case "--stats" -> stats = true;
+                case "--poll" -> cfg.handoffReady(true);
                 default -> {
                     System.err.println("memfs: unknown option " + args[i]);
                     System.exit(2);
                 }
             }
         }
-        cfg.handoffReady(handoff);
         MemoryFilesystem fs = new MemoryFilesystem(openFlags);
         FuseSession session;
         try {

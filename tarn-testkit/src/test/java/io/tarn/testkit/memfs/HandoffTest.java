@@ -3,7 +3,8 @@ package io.tarn.testkit.memfs;
 import io.tarn.fuse.mount.MountTable;
 import io.tarn.fuse.mount.Mounter;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,12 +56,14 @@ class HandoffTest {
         if (mnt != null) assertTrue(MountTable.find(mnt).filter(MountTable.MountInfo::isFuse).isEmpty(), "mount left behind");
     }
 
-    @Test
-    void readerKeepsReadingWhileTheDaemonIsReplaced(@TempDir Path tmp) throws Exception {
+    @ParameterizedTest(name = "workers in {0} mode")
+    @ValueSource(strings = {"read", "poll"})
+    void readerKeepsReadingWhileTheDaemonIsReplaced(String mode, @TempDir Path tmp) throws Exception {
+        String[] extra = mode.equals("poll") ? new String[] {"--poll"} : new String[0];
         mnt = Files.createDirectory(tmp.resolve("mnt"));
         Thread reader = null;
         try {
-            Process a = daemon(mnt, tmp.resolve("a.err"), "--handoff");
+            Process a = daemon(mnt, tmp.resolve("a.err"), "--handoff", extra);
             daemons.add(a);
             awaitReady(a);
             int mountId = MountTable.find(mnt).orElseThrow().id();
@@ -107,7 +110,7 @@ class HandoffTest {
                     .directory(dir.toFile()).redirectErrorStream(true).start();
 
             awaitCondition(() -> reads.get() >= 50 || failure.get() != null, "reads before the handoff");
-            Process b = daemon(mnt, tmp.resolve("b.err"), "--takeover");
+            Process b = daemon(mnt, tmp.resolve("b.err"), "--takeover", extra);
             daemons.add(b);
             awaitReady(b);
             assertTrue(a.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "old daemon did not exit after the handoff");
@@ -133,9 +136,10 @@ class HandoffTest {
         }
     }
 
-    private static Process daemon(Path mnt, Path stderr, String... extra) throws IOException {
+    private static Process daemon(Path mnt, Path stderr, String role, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Programs.java(), "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
                 "-cp", Programs.classpath(), MemfsMain.class.getName(), mnt.toString(), "--direct-io"));
+        cmd.add(role);
         cmd.addAll(List.of(extra));
         return new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
     }
