@@ -1,6 +1,8 @@
 package io.tarn.meta;
 
 import io.tarn.api.Attr;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +77,7 @@ record InodeRecord(int mode, int uid, int gid, int nlink, int rdev, long size, l
 
     static InodeRecord decode(byte[] v) {
         ByteBuffer b = ByteBuffer.wrap(v);
-        if (b.get() != FORMAT) throw new IllegalStateException("unknown inode format");
+        if (v.length < FIXED || b.get() != FORMAT) throw FsException.of(Errno.EIO, "corrupt or unknown inode record");
         int mode = b.getInt(), uid = b.getInt(), gid = b.getInt(), nlink = b.getInt(), rdev = b.getInt();
         long size = b.getLong(), a = b.getLong(), m = b.getLong(), c = b.getLong(), parent = b.getLong();
         String target = (mode & Attr.S_IFMT) == Attr.S_IFLNK

@@ -1,5 +1,7 @@
 package io.tarn.meta;
 
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
 import io.tarn.api.kv.KvEntry;
 import io.tarn.api.kv.KvWriter;
 
@@ -78,7 +80,7 @@ final class Journal {
         byte[] prefix = Keys.volumeData(vol);
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
-            if (in.readByte() != FORMAT) throw new IllegalStateException("unknown journal format");
+            if (in.readByte() != FORMAT) throw FsException.of(Errno.EIO, "unknown journal record format");
             in.readLong();
             in.readUTF();
             while (in.available() > 0) {
@@ -94,7 +96,7 @@ final class Journal {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new FsException(Errno.EIO, "corrupt journal record", e);
         }
     }
 

@@ -31,7 +31,7 @@ sealed interface Outcome {
             case null -> new Done();
             case Attr a -> new OfAttr(a);
             case Long l -> new OfLong(l);
-            default -> throw new IllegalArgumentException("no outcome encoding for " + result.getClass());
+            default -> throw FsException.of(Errno.EIO, "no outcome encoding for %s", result.getClass());
         };
     }
 
@@ -62,7 +62,7 @@ sealed interface Outcome {
             }
             case 2 -> new OfLong(b.getLong());
             case 3 -> new Failed(Errno.of(b.getInt()), Keys.tail(v, 5));
-            default -> throw new IllegalStateException("unknown outcome tag");
+            default -> throw FsException.of(Errno.EIO, "corrupt request outcome record");
         };
     }
 }

@@ -1,5 +1,8 @@
 package io.tarn.meta;
 
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -33,10 +36,10 @@ record SessionRecord(long volume, String clientName, long openedNs, long heartbe
     static SessionRecord decode(byte[] v) {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(v));
-            if (in.readByte() != FORMAT) throw new IllegalStateException("unknown session format");
+            if (in.readByte() != FORMAT) throw FsException.of(Errno.EIO, "unknown session record format");
             return new SessionRecord(in.readLong(), in.readUTF(), in.readLong(), in.readLong());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new FsException(Errno.EIO, "corrupt session record", e);
         }
     }
 }

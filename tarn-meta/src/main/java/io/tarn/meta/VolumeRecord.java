@@ -1,5 +1,7 @@
 package io.tarn.meta;
 
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
 import io.tarn.api.VolumeInfo;
 
 import java.io.ByteArrayOutputStream;
@@ -40,11 +42,11 @@ record VolumeRecord(long id, String name, String uuid, String storeUri, int bloc
     static VolumeRecord decode(byte[] v) {
         try {
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(v));
-            if (in.readByte() != FORMAT) throw new IllegalStateException("unknown volume format");
+            if (in.readByte() != FORMAT) throw FsException.of(Errno.EIO, "unknown volume record format");
             return new VolumeRecord(in.readLong(), in.readUTF(), in.readUTF(), in.readUTF(), in.readInt(),
                     in.readUTF(), in.readLong(), in.readLong());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new FsException(Errno.EIO, "corrupt volume record", e);
         }
     }
 }
