@@ -298,11 +298,13 @@ class TarnVfsDataTest {
     void failedUploadFailsFlushAndALaterFlushSucceeds() {
         Vfs.Created f = create("flaky");
         byte[] data = pattern(BLOCK + 10, 8);
-        fx.store.inject(Op.PUT, new Fault.Fail(false), 1);
+        fx.store.inject(Op.PUT, new Fault.Fail(false), -1);
         vfs.write(f.fh(), 0, buf(data));
         FsException e = assertThrows(FsException.class, () -> vfs.flush(f.fh()));
         assertEquals(Errno.EIO, e.errno());
         assertArrayEquals(data, bytes(vfs.read(f.fh(), 0, data.length)), "nothing is lost");
+        assertEquals(0, fx.client().getattr(c, f.attr().ino()).size(), "nothing was committed");
+        fx.store.clearFaults();
         vfs.flush(f.fh());
         vfs.release(f.fh());
         assertArrayEquals(data, readFile(fx.client(), f.attr().ino()));

@@ -317,6 +317,8 @@ public final class OpenFile {
             try {
                 checkOpen();
                 lastCaller = caller;
+                // Blocks whose upload failed before are still dirty and go again now; only this round's failures count.
+                uploadError = null;
                 for (DirtyBlock d : new ArrayList<>(dirty.values())) waits.add(d.upload != null ? d.upload : startUpload(d));
             } finally {
                 lock.unlock();
