@@ -73,7 +73,16 @@ public final class RocksDbKvStore implements KvStore {
                 .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
         try {
             Files.createDirectories(dir);
-            return new RocksDbKvStore(options, bloom, RocksDB.open(options, dir.toString()));
+            RocksDB db = RocksDB.open(options, dir.toString());
+            try {
+                // What recovery found may sit only in the page cache (a killed writer never synced it);
+                // make it durable before anyone reads it.
+                db.syncWal();
+            } catch (RocksDBException e) {
+                db.close();
+                throw e;
+            }
+            return new RocksDbKvStore(options, bloom, db);
         } catch (Exception e) {
             options.close();
             bloom.close();
