@@ -270,8 +270,12 @@ public final class OpenFile {
                 if (discarded) dropDirty(d);
                 return;
             }
-            BlockRef previous = uploaded.put(d.index, ref);
-            if (previous != null) superseded.drop(List.of(previous.blockId()));
+            if (discarded) {
+                superseded.drop(List.of(ref.blockId())); // nobody will commit it
+            } else {
+                BlockRef previous = uploaded.put(d.index, ref);
+                if (previous != null) superseded.drop(List.of(previous.blockId()));
+            }
             dropDirty(d);
         } finally {
             lock.unlock();
@@ -313,10 +317,12 @@ public final class OpenFile {
         flushLock.lock();
         try {
             List<CompletableFuture<Void>> waits = new ArrayList<>();
+            long sizeAtStart;
             lock.lock();
             try {
                 checkOpen();
                 lastCaller = caller;
+                sizeAtStart = size;
                 // Blocks whose upload failed before are still dirty and go again now; only this round's failures count.
                 uploadError = null;
                 for (DirtyBlock d : new ArrayList<>(dirty.values())) waits.add(d.upload != null ? d.upload : startUpload(d));
@@ -334,7 +340,10 @@ public final class OpenFile {
                     throw new FsException(Errno.EIO, "cannot flush inode " + ino + ": " + e.getMessage(), e);
                 }
                 refs = new ArrayList<>(uploaded.values());
-                newSize = size;
+                // The size this flush owes; blocks that writes after its start already uploaded ride along,
+                // and the size always covers every committed block (the server keeps no data past the end).
+                newSize = sizeAtStart;
+                for (BlockRef r : refs) newSize = Math.max(newSize, r.index() * blockSize + r.length());
                 mtime = mtimeNs;
                 if (refs.isEmpty() && newSize == committedSize) return;
             } finally {
