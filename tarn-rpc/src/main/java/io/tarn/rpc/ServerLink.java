@@ -34,7 +34,7 @@ final class ServerLink implements AutoCloseable {
     private final LongConsumer onNewEpoch;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private ClientConnection current;
+    private volatile ClientConnection current;
     private long outageStart;
     private Exception lastFailure;
     private boolean reconnecting;
