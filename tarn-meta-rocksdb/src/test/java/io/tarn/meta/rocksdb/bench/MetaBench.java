@@ -30,6 +30,7 @@ public final class MetaBench {
             long t0 = System.nanoTime();
             long[] inos = new long[files];
             for (int i = 0; i < files; i++) {
+                if (i % 500 == 0) meta.heartbeat(s.session());
                 inos[i] = meta.mknod(ctx, d, "f" + i, 0100644, 0).ino();
             }
             System.out.printf("populate: %d mknod in %.1f s%n", files, (System.nanoTime() - t0) / 1e9);
@@ -38,6 +39,7 @@ public final class MetaBench {
                 Percentiles getattr = new Percentiles(), lookup = new Percentiles(),
                         create = new Percentiles(), rename = new Percentiles();
                 for (int i = 0; i < ops; i++) {
+                    if (i % 500 == 0) meta.heartbeat(s.session()); // a long run outlives the session timeout
                     long ino = inos[rnd.nextInt(files)];
                     long s0 = System.nanoTime();
                     meta.getAttr(ctx, ino);
@@ -62,6 +64,7 @@ public final class MetaBench {
                     System.out.println("rename  " + rename.summary());
                 }
             }
+            meta.heartbeat(s.session());
             concurrentCreates(meta, ctx, root, 8, ops / 8);
         }
     }
