@@ -10,7 +10,9 @@ import io.tarn.objectstore.RetryingObjectStore;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +40,15 @@ public final class BlockStore implements AutoCloseable {
     private final BlockCache cache;
     private final Semaphore uploadPermits, downloadPermits;
     private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> encodeBuffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Headers of raw blocks read by ranged reads (a few hundred bytes each), so the next range needs one request. */
+    private static final int HEADERS_KEPT = 4096;
+    private static final ByteBuffer NOT_RAW = ByteBuffer.allocate(0);
+    private final Map<Long, ByteBuffer> headers = java.util.Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, ByteBuffer> eldest) {
+            return size() > HEADERS_KEPT;
+        }
+    });
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tarn-block-", 0).factory());
     private final AtomicLong puts = new AtomicLong(), wholeGets = new AtomicLong(), rangeGets = new AtomicLong(),
             bytesUp = new AtomicLong(), bytesDown = new AtomicLong(), prefetches = new AtomicLong();
@@ -166,6 +177,7 @@ public final class BlockStore implements AutoCloseable {
     public void delete(long blockId) {
         String key = keys.key(blockId);
         cache.invalidate(blockId);
+        headers.remove(blockId);
         try {
             store.delete(key);
         } catch (ObjectStoreException e) {
@@ -192,15 +204,25 @@ public final class BlockStore implements AutoCloseable {
         if ((long) (spanEnd - spanStart) * 4 > plainLen) return null;
         String key = keys.key(ref.blockId());
         int headerLen = BlockCodec.rawHeaderLength(plainLen);
+        ByteBuffer known = headers.get(ref.blockId());
+        if (known == NOT_RAW) return null;
         return withPermit(downloadPermits, () -> {
+            if (known != null) { // the header of this block was read before: only the chunks are needed
+                ByteBuffer chunks = get(key, headerLen + spanStart, spanEnd - spanStart);
+                rangeGets.incrementAndGet();
+                bytesDown.addAndGet(chunks.remaining());
+                if (chunks.remaining() != spanEnd - spanStart)
+                    throw BlockCodec.corrupt(key, "truncated: range of " + chunks.remaining() + " bytes, expected " + (spanEnd - spanStart));
+                return codec.decodeChunks(key, ref.blockId(), known, firstChunk, chunks);
+            }
             if (spanStart == 0) { // header and chunks are adjacent: one request
                 ByteBuffer all = get(key, 0, headerLen + spanEnd);
                 rangeGets.incrementAndGet();
                 bytesDown.addAndGet(all.remaining());
                 if (all.remaining() != headerLen + spanEnd)
                     throw BlockCodec.corrupt(key, "truncated: range of " + all.remaining() + " bytes, expected " + (headerLen + spanEnd));
-                return codec.decodeChunks(key, ref.blockId(), all.slice(all.position(), headerLen), 0,
-                        all.slice(all.position() + headerLen, spanEnd));
+                return remember(ref.blockId(), all.slice(all.position(), headerLen),
+                        codec.decodeChunks(key, ref.blockId(), all.slice(all.position(), headerLen), 0, all.slice(all.position() + headerLen, spanEnd)));
             }
             CompletableFuture<ByteBuffer> header = CompletableFuture.supplyAsync(() -> get(key, 0, headerLen), threads);
             ByteBuffer chunks = get(key, headerLen + spanStart, spanEnd - spanStart);
@@ -214,8 +236,18 @@ public final class BlockStore implements AutoCloseable {
             bytesDown.addAndGet(h.remaining() + chunks.remaining());
             if (chunks.remaining() != spanEnd - spanStart)
                 throw BlockCodec.corrupt(key, "truncated: range of " + chunks.remaining() + " bytes, expected " + (spanEnd - spanStart));
-            return codec.decodeChunks(key, ref.blockId(), h, firstChunk, chunks);
+            return remember(ref.blockId(), h, codec.decodeChunks(key, ref.blockId(), h, firstChunk, chunks));
         });
+    }
+
+    /** Keeps a verified raw header (or the fact that the block is not raw) for later ranged reads. */
+    private byte[] remember(long blockId, ByteBuffer header, byte[] decoded) {
+        ByteBuffer keep = NOT_RAW;
+        if (decoded != null) {
+            keep = ByteBuffer.allocate(header.remaining()).put(header.duplicate()).flip();
+        }
+        headers.put(blockId, keep);
+        return decoded;
     }
 
     private ByteBuffer get(String key, long offset, int length) {
