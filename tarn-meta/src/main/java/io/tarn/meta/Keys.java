@@ -21,6 +21,15 @@ final class Keys {
         return cat(new byte[]{GLOBAL}, utf8(counter));
     }
 
+    /** Marks a deleted volume whose data is still being purged. */
+    static byte[] retired(long vol) {
+        return cat(retiredAll(), ofLong(vol));
+    }
+
+    static byte[] retiredAll() {
+        return global("retired/");
+    }
+
     static byte[] volumeName(String name) {
         return cat(new byte[]{VOLUME_NAME}, utf8(name));
     }

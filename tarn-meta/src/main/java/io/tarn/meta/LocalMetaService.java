@@ -44,6 +44,7 @@ public final class LocalMetaService implements MetaService {
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
     /** Request outcomes kept per session after a heartbeat prunes them. */
     public static final int KEPT_REQUESTS = 1024;
+    private static final int PURGE_BATCH = 10_000;
     private static final System.Logger LOG = System.getLogger(LocalMetaService.class.getName());
 
     private final KvStore kv;
@@ -98,14 +99,23 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public void deleteVolume(String name) {
-        long id = kv.write(w -> {
-            long vol = Volumes.byName(w, name).id();
-            Volumes.delete(w, name);
-            return vol;
-        });
+        long id = kv.write(w -> Volumes.retire(w, name));
         inodeNumbers.forget(id);
         volumes.remove(id);
         sessionVolumes.values().removeIf(v -> v == id);
+        purge(id);
+    }
+
+    /** Removes a retired volume's keys in transactions of bounded size, so writers are not stalled. */
+    private void purge(long vol) {
+        while (kv.write(w -> Volumes.purge(w, vol, PURGE_BATCH)) == PURGE_BATCH) {
+            // next batch
+        }
+    }
+
+    /** Finishes purges that a crash cut short; runs with the session sweep. */
+    public void purgeRetiredVolumes() {
+        kv.read(Volumes::retired).forEach(this::purge);
     }
 
     // ---- sessions ------------------------------------------------------------------------------
@@ -193,13 +203,14 @@ public final class LocalMetaService implements MetaService {
         return now - Math.max(s.heartbeatNs(), startedNs) > timeoutNs;
     }
 
-    /** Sweeps expired sessions and old history at most twice per timeout, piggybacking on session traffic. */
+    /** Sweeps expired sessions, old history and deleted volumes at most twice per timeout, piggybacking on session traffic. */
     private void maybeSweep() {
         long now = now(), last = lastSweepNs.get();
         if (last != Long.MIN_VALUE && now - last < timeoutNs / 2) return;
         if (lastSweepNs.compareAndSet(last, now)) {
             expireSessions();
             pruneHistory();
+            purgeRetiredVolumes();
         }
     }
 

@@ -57,12 +57,32 @@ final class Volumes {
         return out;
     }
 
-    static void delete(KvWriter w, String name) {
+    /**
+     * Makes a volume disappear in one transaction (name, record, sessions) and marks its data for
+     * {@link #purge}, which removes it in bounded transactions; returns the volume id.
+     */
+    static long retire(KvWriter w, String name) {
         VolumeRecord v = byName(w, name);
         for (Sessions.Entry s : Sessions.all(w)) if (s.record().volume() == v.id()) Sessions.forget(w, s.id());
-        deletePrefix(w, Keys.volumeData(v.id()));
         w.delete(Keys.volume(v.id()));
         w.delete(Keys.volumeName(name));
+        w.put(Keys.retired(v.id()), Keys.ofLong(v.id()));
+        return v.id();
+    }
+
+    /** Volumes retired but not yet purged (a purge cut short by a crash resumes from here). */
+    static List<Long> retired(KvReader r) {
+        byte[] prefix = Keys.retiredAll();
+        return r.scan(prefix, Keys.end(prefix), Integer.MAX_VALUE).stream().map(e -> Keys.toLong(e.value())).toList();
+    }
+
+    /** Deletes up to {@code max} keys of a retired volume; when none are left, its mark too. Returns how many. */
+    static int purge(KvWriter w, long vol, int max) {
+        byte[] prefix = Keys.volumeData(vol);
+        List<KvEntry> page = w.scan(prefix, Keys.end(prefix), max);
+        for (KvEntry e : page) w.delete(e.key());
+        if (page.size() < max) w.delete(Keys.retired(vol));
+        return page.size();
     }
 
     static void deletePrefix(KvWriter w, byte[] prefix) {

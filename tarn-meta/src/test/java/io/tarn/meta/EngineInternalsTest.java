@@ -210,6 +210,20 @@ class EngineInternalsTest {
         assertNull(kv.read(r -> r.get(Keys.volume(vol))));
         assertNull(kv.read(r -> r.get(Keys.volumeName("v"))));
         assertTrue(meta.lookup(ctx(keep), 1, "stays").isDir());
+        assertTrue(kv.read(Volumes::retired).isEmpty());
+    }
+
+    @Test
+    void aPurgeCutShortByACrashResumes() {
+        for (int i = 0; i < 50; i++) meta.mkdir(ctx(s), 1, "d" + i, 0755);
+        long id = kv.write(w -> Volumes.retire(w, "v"));
+        kv.write(w -> Volumes.purge(w, id, 7)); // the server died after one small batch
+        assertTrue(count(Keys.volumeData(vol)) > 0);
+        expect(Errno.ENOENT, () -> meta.volume("v"));
+        LocalMetaService restarted = new LocalMetaService(kv, clock, Duration.ofSeconds(30));
+        restarted.purgeRetiredVolumes();
+        assertEquals(0, count(Keys.volumeData(vol)));
+        assertTrue(kv.read(Volumes::retired).isEmpty());
     }
 
     @Test
