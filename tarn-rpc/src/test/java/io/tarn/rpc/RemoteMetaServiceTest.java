@@ -147,6 +147,34 @@ class RemoteMetaServiceTest {
     }
 
     @Test
+    void manyClientsAtOnce() throws Exception {
+        int clients = 16, threadsEach = 4, each = 50;
+        List<RemoteMetaService> remotes = new ArrayList<>();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < clients; c++) remotes.add(RemoteMetaService.connect("127.0.0.1:" + server.port(), RpcOptions.defaults()));
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                RemoteMetaService r = remotes.get(c);
+                for (int t = 0; t < threadsEach; t++) {
+                    String prefix = "c" + c + "t" + t + "-";
+                    done.add(pool.submit(() -> {
+                        for (int i = 0; i < each; i++) {
+                            Attr a = r.create(ctx, 1, prefix + i, 0644, 0);
+                            assertEquals(a, r.lookup(ctx, 1, prefix + i));
+                        }
+                        return null;
+                    }));
+                }
+            }
+            for (Future<?> f : done) f.get();
+            assertEquals(clients + 1, server.connectionCount());
+        } finally {
+            for (RemoteMetaService r : remotes) r.close();
+        }
+        assertEquals(clients * threadsEach * each, remote.readDir(ctx, 1, null, 100000, false).entries().size());
+    }
+
+    @Test
     void aSlowCallDoesNotHoldUpOthersOnTheSameConnection() throws Exception {
         fake.gate = new CountDownLatch(1);
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -8,7 +8,7 @@ public final class ServerProcess {
     private ServerProcess() {}
 
     public static void main(String[] args) throws Exception {
-        MetadataServer server = MetadataServer.start(Path.of(args[0]), new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1])));
+        MetadataServer server = MetadataServer.start(Path.of(args[0]), new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1]))).closeOnShutdown();
         System.out.println("READY " + server.port());
         System.out.flush();
         server.awaitTermination();
