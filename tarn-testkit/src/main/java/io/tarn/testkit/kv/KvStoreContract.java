@@ -159,6 +159,24 @@ public abstract class KvStoreContract {
     }
 
     @Test
+    void scansInATransactionMergeManyPendingChangesUnderALimit() {
+        kv.write(w -> {
+            for (int i = 10; i < 30; i++) w.put(b("m/" + i), b("base"));
+            return null;
+        });
+        List<String> page = kv.write(w -> {
+            for (int i = 10; i < 20; i++) w.delete(b("m/" + i));
+            w.put(b("m/205"), b("new"));
+            w.put(b("m/99"), b("new"));
+            w.put(b("m/0"), b("new"));
+            return keys(w.scan(b("m/1"), b("m0"), 3));
+        });
+        assertEquals(List.of("m/20", "m/205", "m/21"), page);
+        assertEquals(List.of("m/0", "m/20", "m/205", "m/21", "m/22"), keys(kv.read(r -> r.scan(b("m/"), b("m0"), 5))));
+        assertEquals(List.of("m/28", "m/29", "m/99"), keys(kv.read(r -> r.scan(b("m/28"), null, 100))));
+    }
+
+    @Test
     void failedWorkWritesNothing() {
         put("keep", "1");
         assertThrows(IllegalStateException.class, () -> kv.write(w -> {
