@@ -5,6 +5,8 @@ import io.tarn.fuse.proto.Proto;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 /** Encodes fuse_dirent / fuse_direntplus records into a reply payload until the kernel's size is reached. */
 final class DirBuffer implements DirSink {
     private final MemorySegment out;
@@ -71,6 +73,6 @@ final class DirBuffer implements DirSink {
         Wire.i32(out, at + 16, name.length);
         Wire.i32(out, at + 20, (type >>> 12) & 0xF);
         Wire.bytes(out, at + 24, name);
-        for (int i = Proto.DIRENT + name.length; i < rec; i++) out.set(java.lang.foreign.ValueLayout.JAVA_BYTE, at + i, (byte) 0);
+        for (int i = Proto.DIRENT + name.length; i < rec; i++) out.set(JAVA_BYTE, at + i, (byte) 0);
     }
 }

@@ -9,6 +9,7 @@ import io.tarn.fuse.proto.Proto;
 import java.lang.foreign.MemorySegment;
 
 import static io.tarn.fuse.Wire.i32;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import static io.tarn.fuse.Wire.i64;
 
 /**
@@ -49,7 +50,7 @@ final class Dispatcher {
         }
         int opcode = i32(in, 4);
         session.count(opcode);
-        int extLen = (Short.toUnsignedInt(in.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, 36))) * 8;
+        int extLen = Short.toUnsignedInt(in.get(JAVA_SHORT_UNALIGNED, 36)) * 8;
         int end = len - extLen;
         Request r = new Request(q, unique, opcode, i64(in, 16), i32(in, 24), i32(in, 28), i32(in, 32),
                 extLen > 0 && end >= H ? groups(in, end, len) : NO_GROUPS);

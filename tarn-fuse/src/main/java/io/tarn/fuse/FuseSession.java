@@ -1,19 +1,29 @@
 package io.tarn.fuse;
 
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
 import io.tarn.fuse.mount.MountTable;
 import io.tarn.fuse.mount.Mounter;
+import io.tarn.fuse.proto.Opcode;
 import io.tarn.fuse.proto.Proto;
 import io.tarn.fuse.sys.Libc;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One FUSE connection served by a {@link FuseFilesystem}: mount (or take over) a connection,
@@ -37,7 +47,7 @@ public final class FuseSession implements AutoCloseable {
     private volatile Connection connection;
     private final CountDownLatch initialised = new CountDownLatch(1);
     private final CountDownLatch ended = new CountDownLatch(1);
-    private final java.util.concurrent.atomic.LongAdder[] served = new java.util.concurrent.atomic.LongAdder[64];
+    private final LongAdder[] served = new LongAdder[64];
     private final ConcurrentHashMap<Long, Request> inflight = new ConcurrentHashMap<>();
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
     private final List<Queue> parked = new CopyOnWriteArrayList<>();
@@ -57,7 +67,7 @@ public final class FuseSession implements AutoCloseable {
         this.fs = fs;
         this.config = config;
         this.ownsMount = ownsMount;
-        for (int i = 0; i < served.length; i++) served[i] = new java.util.concurrent.atomic.LongAdder();
+        for (int i = 0; i < served.length; i++) served[i] = new LongAdder();
         this.replier = new Replier(this);
         this.dispatcher = new Dispatcher(this, fs);
         if (taken != null) {
@@ -124,7 +134,7 @@ public final class FuseSession implements AutoCloseable {
         synchronized (lock) {
             if (ended.getCount() == 0) return;
             if (stopFd >= 0) {
-                try (var a = java.lang.foreign.Arena.ofConfined()) {
+                try (var a = Arena.ofConfined()) {
                     Libc.read(stopFd, a.allocate(8), 8);
                 }
             }
@@ -137,9 +147,9 @@ public final class FuseSession implements AutoCloseable {
     private int cloneQueue(boolean nonBlocking) throws IOException {
         int fd = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC | (nonBlocking ? Libc.O_NONBLOCK : 0));
         if (fd < 0) throw new IOException("cannot open /dev/fuse for a cloned queue: " + Libc.describe(-fd));
-        try (var a = java.lang.foreign.Arena.ofConfined()) {
+        try (var a = Arena.ofConfined()) {
             MemorySegment arg = a.allocate(4);
-            arg.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, devFd);
+            arg.set(ValueLayout.JAVA_INT, 0, devFd);
             int r = Libc.ioctl(fd, Proto.DEV_IOC_CLONE, arg);
             if (r < 0) {
                 Libc.close(fd);
@@ -186,11 +196,11 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /** Requests read so far, by opcode name (for metrics and benchmarks). */
-    public java.util.Map<String, Long> requestCounts() {
-        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+    public Map<String, Long> requestCounts() {
+        Map<String, Long> m = new TreeMap<>();
         for (int i = 0; i < served.length; i++) {
             long n = served[i].sum();
-            if (n > 0) m.put(io.tarn.fuse.proto.Opcode.name(i), n);
+            if (n > 0) m.put(Opcode.name(i), n);
         }
         return m;
     }
@@ -241,7 +251,7 @@ public final class FuseSession implements AutoCloseable {
             kflags |= Integer.toUnsignedLong(Wire.i32(in, Proto.IN_HEADER + 16)) << 32;
         }
         if (major != Proto.KERNEL_MAJOR || minor < 12) {
-            throw new io.tarn.api.FsException(io.tarn.api.Errno.EIO, "unsupported FUSE protocol " + major + "." + minor);
+            throw new FsException(Errno.EIO, "unsupported FUSE protocol " + major + "." + minor);
         }
         FuseConfig c = config;
         long want = Proto.BIG_WRITES | Proto.MAX_PAGES | Proto.INIT_EXT | Proto.HAS_RESEND;
@@ -299,7 +309,7 @@ public final class FuseSession implements AutoCloseable {
             // After a handoff the path belongs to the successor, who listens there now.
             if (how != Outcome.HANDED_OFF && handoffSocket != null) {
                 try {
-                    java.nio.file.Files.deleteIfExists(handoffSocket);
+                    Files.deleteIfExists(handoffSocket);
                 } catch (IOException e) {
                     LOG.log(System.Logger.Level.DEBUG, "cannot remove {0}: {1}", handoffSocket, e);
                 }
@@ -329,9 +339,9 @@ public final class FuseSession implements AutoCloseable {
     boolean stopWorkers(Duration timeout) throws InterruptedException {
         stopping = true;
         if (stopFd >= 0) {
-            try (var a = java.lang.foreign.Arena.ofConfined()) {
+            try (var a = Arena.ofConfined()) {
                 MemorySegment one = a.allocate(8);
-                one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1);
+                one.set(ValueLayout.JAVA_LONG, 0, 1);
                 Libc.write(stopFd, one, 8);
             }
         }
@@ -342,8 +352,8 @@ public final class FuseSession implements AutoCloseable {
             if (now > deadline) return false;
             if (stopFd < 0 && now >= nextPoke) {
                 for (int i = 0; i < workers.size(); i++) {
-                    Path wake = mountpoint.resolve(".tarn-wake-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
-                    Thread.ofVirtual().start(() -> java.nio.file.Files.exists(wake));
+                    Path wake = mountpoint.resolve(".tarn-wake-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+                    Thread.ofVirtual().start(() -> Files.exists(wake));
                 }
                 nextPoke = now + 200_000_000L;
             }

@@ -6,6 +6,8 @@ import io.tarn.fuse.sys.Libc;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 /**
  * Messages we send to the kernel unasked, so the layer above can keep several clients coherent:
  * drop cached data or attributes of a node, drop a cached name, announce a deletion, or push data
@@ -39,7 +41,7 @@ public final class Notifier {
         Wire.i32(b.buf, 24, n.length);
         Wire.i32(b.buf, 28, 0);
         Wire.bytes(b.buf, 32, n);
-        b.buf.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 32 + n.length, (byte) 0);
+        b.buf.set(JAVA_BYTE, 32 + n.length, (byte) 0);
         return send(b.buf, 32 + n.length + 1, Proto.NOTIFY_INVAL_ENTRY);
     }
 
@@ -52,7 +54,7 @@ public final class Notifier {
         Wire.i32(b.buf, 32, n.length);
         Wire.i32(b.buf, 36, 0);
         Wire.bytes(b.buf, 40, n);
-        b.buf.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 40 + n.length, (byte) 0);
+        b.buf.set(JAVA_BYTE, 40 + n.length, (byte) 0);
         return send(b.buf, 40 + n.length + 1, Proto.NOTIFY_DELETE);
     }
 

@@ -54,7 +54,8 @@ public final class Request {
 
     /**
      * Takes over the reply: the method's return value is ignored and the returned handle must be
-     * completed exactly once, from any thread. Call it at most once.
+     * completed exactly once, from any thread. Call it inside the filesystem method, on the thread
+     * that called it, before returning (the worker replies as soon as the method returns otherwise).
      */
     @SuppressWarnings("unchecked")
     public <T> Deferred<T> defer() {
