@@ -57,8 +57,10 @@ final class ServerLink implements AutoCloseable {
     }
 
     private ClientConnection open(int timeoutMillis) throws IOException {
-        if (addr.isUnresolved()) throw new UnknownHostException(addr.getHostString());
-        return ClientConnection.open(addr, server, timeoutMillis, opts.maxFrameBytes(), this::lost);
+        // Resolved again on every connect: a server that comes back under the same name at a new address is found.
+        InetSocketAddress target = new InetSocketAddress(addr.getHostString(), addr.getPort());
+        if (target.isUnresolved()) throw new UnknownHostException(addr.getHostString());
+        return ClientConnection.open(target, server, timeoutMillis, opts.maxFrameBytes(), this::lost);
     }
 
     String server() {
