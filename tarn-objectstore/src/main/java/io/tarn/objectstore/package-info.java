@@ -1,7 +1,8 @@
 /**
  * Object stores that need no cloud SDK: {@link io.tarn.objectstore.LocalDirObjectStore} (the embedded
  * default), {@link io.tarn.objectstore.MemoryObjectStore} (a fake for tests), the decorators
- * {@link io.tarn.objectstore.RetryingObjectStore} and {@link io.tarn.objectstore.FaultInjectingObjectStore},
+ * {@link io.tarn.objectstore.RetryingObjectStore}, {@link io.tarn.objectstore.MeteredObjectStore} and
+ * {@link io.tarn.objectstore.FaultInjectingObjectStore},
  * and {@link io.tarn.objectstore.ObjectStores#open(String)}, which picks a store by URI scheme.
  * Cloud stores (s3, az, gs) plug in through {@link io.tarn.objectstore.ObjectStoreProvider}.
  * Nothing here knows about blocks, volumes or metadata.

@@ -47,6 +47,17 @@ class DecoratedStoresContractTest {
     }
 
     @Nested
+    class MeteredOverLocal extends ObjectStoreContract {
+        @TempDir
+        Path dir;
+
+        @Override
+        protected ObjectStore open() {
+            return new MeteredObjectStore(new LocalDirObjectStore(dir));
+        }
+    }
+
+    @Nested
     class MemoryByName extends ObjectStoreContract {
         @Override
         protected ObjectStore open() {
