@@ -384,12 +384,14 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /**
-     * Hands the live connection to the successor connected on {@code peer}: stops reading, drains
-     * in-flight requests (re-queueing any still pending through FUSE_NOTIFY_RESEND), sends the fd and
-     * state, and ends this session without unmounting. Works in both worker modes.
+     * Listens at {@code controlSocket} and hands the live connection to the first successor that
+     * calls {@link #takeOver} there within {@code timeout}: stops reading, drains deferred replies
+     * (re-queueing any still pending through FUSE_NOTIFY_RESEND), sends the fd and state, and ends
+     * this session without unmounting ({@link #join()} then reports HANDED_OFF). Returns false, still
+     * serving, if no successor took over.
      */
-    public void handOff(io.tarn.fuse.sys.UnixSocket peer, Duration drain) throws IOException, InterruptedException {
-        Handoff.send(this, peer, drain);
+    public boolean handOff(Path controlSocket, Duration timeout) throws IOException, InterruptedException {
+        return Handoff.handOffTo(this, controlSocket, timeout);
     }
 
     /** Unmounts (lazily if busy) and stops; aborts the connection if the workers do not end promptly. */

@@ -33,22 +33,11 @@ final class Handoff {
     private Handoff() {}
 
     static Thread listen(FuseSession session, Path path) throws IOException {
-        Files.createDirectories(path.getParent());
-        UnixSocket server = UnixSocket.listen(path);
+        UnixSocket server = bind(path);
         Thread t = Thread.ofPlatform().name("fuse-handoff").daemon(true).unstarted(() -> {
             try {
-                while (true) {
-                    try (UnixSocket peer = server.accept()) {
-                        byte[] hello = peer.receive(TAKE.length).data();
-                        if (!Arrays.equals(hello, TAKE)) {
-                            LOG.log(System.Logger.Level.WARNING, "ignoring a control connection that did not ask for a handoff");
-                            continue;
-                        }
-                        if (send(session, peer, Duration.ofSeconds(5))) return;
-                    } catch (IOException e) {
-                        if (session.join(Duration.ZERO) != null) return;
-                        LOG.log(System.Logger.Level.WARNING, "handoff attempt failed: {0}", e.getMessage());
-                    }
+                while (!serveOne(session, server)) {
+                    if (session.join(Duration.ZERO) != null) return;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -60,6 +49,52 @@ final class Handoff {
         LISTENERS.put(t, server);
         t.start();
         return t;
+    }
+
+    /** Listens at {@code path} and hands off to the first successor that connects within {@code timeout}. */
+    static boolean handOffTo(FuseSession session, Path path, Duration timeout) throws IOException, InterruptedException {
+        UnixSocket server = bind(path);
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(timeout);
+                server.shutdown();
+            } catch (InterruptedException e) {
+                // handed off (or failed) in time
+            }
+        });
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (serveOne(session, server)) return true;
+                if (session.join(Duration.ZERO) != null) return false;
+            }
+            return false;
+        } finally {
+            watchdog.interrupt();
+            server.close();
+        }
+    }
+
+    private static UnixSocket bind(Path path) throws IOException {
+        Files.createDirectories(path.getParent());
+        return UnixSocket.listen(path);
+    }
+
+    /** Accepts one control connection; true once a successor took over. */
+    private static boolean serveOne(FuseSession session, UnixSocket server) throws InterruptedException {
+        try (UnixSocket peer = server.accept()) {
+            byte[] hello = peer.receive(TAKE.length).data();
+            if (!Arrays.equals(hello, TAKE)) {
+                LOG.log(System.Logger.Level.WARNING, "ignoring a control connection that did not ask for a handoff");
+                return false;
+            }
+            return send(session, peer, Duration.ofSeconds(5));
+        } catch (IOException e) {
+            if (session.join(Duration.ZERO) == null) {
+                LOG.log(System.Logger.Level.WARNING, "handoff attempt failed: {0}", e.getMessage());
+            }
+            return false;
+        }
     }
 
     static void stopListener(Thread t) {
