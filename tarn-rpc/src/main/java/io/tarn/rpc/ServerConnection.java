@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static java.lang.System.Logger.Level.DEBUG;
@@ -19,12 +20,15 @@ import static java.lang.System.Logger.Level.WARNING;
 final class ServerConnection {
     private static final System.Logger LOG = System.getLogger(ServerConnection.class.getName());
     private static final int HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    static final int MAX_CALLS_IN_FLIGHT = 1024, MAX_BYTES_IN_FLIGHT = 64 << 20;
 
     private final RpcServer server;
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
     private final ReentrantLock writeLock = new ReentrantLock();
+    private final Semaphore callsInFlight = new Semaphore(MAX_CALLS_IN_FLIGHT);
+    private final Semaphore bytesInFlight = new Semaphore(MAX_BYTES_IN_FLIGHT);
     private final String peer;
     private int clientMaxReply;
 
@@ -94,18 +98,38 @@ final class ServerConnection {
                         "request frame of %s bytes exceeds the limit of %d", Integer.toUnsignedString(length), server.maxFrame())));
                 return;
             }
+            // A client that sends faster than it reads replies waits here instead of filling the server's memory.
+            int cost = Math.min(Math.max(length, 1), MAX_BYTES_IN_FLIGHT);
+            try {
+                callsInFlight.acquire();
+                bytesInFlight.acquire(cost);
+            } catch (InterruptedException e) {
+                return;
+            }
             byte[] payload = new byte[length];
             in.readFully(payload);
             if (length < Wire.REQUEST_HEADER) {
                 long callId = length >= 8 ? WireIn.getLong(payload, 0) : Wire.NO_CALL;
                 LOG.log(WARNING, "malformed request from {0}: frame of {1} bytes is shorter than a header", peer, length);
                 reply(CallDispatcher.error(callId, WireIn.malformed("frame of %d bytes is shorter than a request header", length)));
+                release(cost);
                 continue;
             }
             // Point reads are a few microseconds: running them here saves a thread hand-off; anything that may wait runs apart.
-            Runnable call = () -> reply(server.dispatcher().handle(payload, length, arrival));
+            Runnable call = () -> {
+                try {
+                    reply(server.dispatcher().handle(payload, length, arrival));
+                } finally {
+                    release(cost);
+                }
+            };
             if (!(isPointRead(payload) ? server.runHere(call) : server.submit(call))) return;
         }
+    }
+
+    private void release(int cost) {
+        bytesInFlight.release(cost);
+        callsInFlight.release();
     }
 
     private static boolean isPointRead(byte[] payload) {

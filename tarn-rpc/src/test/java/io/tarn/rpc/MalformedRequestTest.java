@@ -223,6 +223,31 @@ class MalformedRequestTest {
     }
 
     @Test
+    void aFloodOfPipelinedRequestsIsServedInFull() throws Exception {
+        int n = 3 * ServerConnection.MAX_CALLS_IN_FLIGHT;
+        try (Raw r = new Raw(true)) {
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 1; i <= n; i++) {
+                        r.send(i % 2 == 0 ? getAttr(i) : request(Op.CREATE, i).ctx(ROOT).i64(1).str("p" + i).i32(0644).i32(0));
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            java.util.BitSet seen = new java.util.BitSet();
+            for (int i = 0; i < n; i++) {
+                int len = r.in.readInt();
+                byte[] p = r.in.readNBytes(len);
+                assertEquals(Wire.OK, p[8]);
+                seen.set((int) WireIn.getLong(p, 0));
+            }
+            writer.join();
+            assertEquals(n, seen.cardinality());
+        }
+    }
+
+    @Test
     void randomPayloadsAlwaysGetAReply() throws IOException {
         Random random = new Random(20261126);
         try (Raw r = new Raw(true)) {
