@@ -79,6 +79,7 @@ class RandomizedIntegrityTest {
         vfs.release(ino);
         ino = vfs.lookup(c, vfs.rootIno(), "f").ino();
         long fh = vfs.open(c, ino, OpenFlags.O_RDWR);
+        TarnVfs peer = new TarnVfs(meta, store, "v", cfg);
         long start = System.nanoTime();
         int remounts = 0, checkpoints = 0, done = 0;
         try (RandomAccessFile ref = new RandomAccessFile(tmp.resolve("reference").toFile(), "rw")) {
@@ -126,10 +127,17 @@ class RandomizedIntegrityTest {
                     if (what.equals("fsync")) vfs.fsync(fh, false);
                     else vfs.flush(fh);
                 } else if (kind < 93) {
-                    what = "reopen";
+                    boolean trunc = rnd.nextInt(8) == 0;
+                    what = trunc ? "reopen with O_TRUNC" : "reopen";
                     vfs.release(fh);
-                    fh = vfs.open(c, ino, rnd.nextInt(8) == 0 ? OpenFlags.O_RDWR | OpenFlags.O_TRUNC : OpenFlags.O_RDWR);
-                    if (vfs.getattr(c, ino).size() == 0) ref.setLength(0);
+                    fh = vfs.open(c, ino, trunc ? OpenFlags.O_RDWR | OpenFlags.O_TRUNC : OpenFlags.O_RDWR);
+                    if (trunc) ref.setLength(0);
+                } else if (kind < 95) {
+                    what = "flush, then read by another client";
+                    vfs.flush(fh);
+                    long pfh = peer.open(c, ino, OpenFlags.O_RDONLY); // close-to-open: sees everything flushed
+                    compareWhole(peer, c, ino, pfh, ref, "by another client at op " + op);
+                    peer.release(pfh);
                 } else if (kind < 97) {
                     what = "checkpoint";
                     checkpoints++;
@@ -147,6 +155,7 @@ class RandomizedIntegrityTest {
             }
             vfs.release(fh);
             vfs.close();
+            peer.close();
             TarnVfs fresh = new TarnVfs(meta, store, "v", cfg);
             long rfh = fresh.open(c, ino, OpenFlags.O_RDONLY);
             compareWhole(fresh, c, ino, rfh, ref, "final remount");
