@@ -14,7 +14,6 @@ import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeSpec;
 
 import java.net.InetSocketAddress;
-import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -30,8 +29,9 @@ public final class RemoteMetaService implements MetaService {
     private final ServerLink link;
     private final RpcOptions opts;
     private final SessionKeeper sessions;
-    // A random start keeps ids of two clients (or two runs) sharing a session apart.
-    private final AtomicLong nextRequestId = new AtomicLong((new SecureRandom().nextLong() >>> 2) + 1);
+    // The engine keeps the newest outcomes of a session by id, so ids must keep increasing even when a
+    // new client process takes over a session: start at the wall clock in ms times 2^20.
+    private final AtomicLong nextRequestId = new AtomicLong(System.currentTimeMillis() << 20);
 
     private RemoteMetaService(String hostPort, InetSocketAddress addr, RpcOptions opts) {
         this.opts = opts;
