@@ -25,7 +25,10 @@ public interface FuseFilesystem {
         return new FsException(Errno.ENOSYS, null);
     }
 
-    /** The session is set up; {@code connection} holds what the kernel and we agreed on. */
+    /**
+     * The session is set up; {@code connection} holds what the kernel and we agreed on. Called once
+     * per process: after INIT, or after {@link #importState} when taking over a live session.
+     */
     default void init(Connection connection) {}
 
     /** The kernel is done with this filesystem (unmount); no request follows. */

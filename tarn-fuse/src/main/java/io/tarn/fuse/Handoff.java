@@ -187,6 +187,7 @@ final class Handoff {
                 byte[] fsState = new byte[in.readInt()];
                 in.readFully(fsState);
                 fs.importState(fsState);
+                fs.init(c);
                 FuseConfig effective = config.toBuilder().maxWrite(Math.max(config.maxWrite(), c.maxWrite())).build();
                 session = FuseSession.adopt(mountpoint, fd, connNumber, fs, effective, c);
                 session.start();

@@ -17,6 +17,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * One inode of the memory filesystem. File bytes live off the Java heap in chunks of up to 1 MiB
  * (a missing chunk is a hole; a short one grows by doubling), guarded by a read/write lock.
  * Attributes are guarded by the node's monitor; directory entries by the filesystem's namespace lock.
+ * Reads hand out slices of the chunks themselves (no copy); the reply is written after the lock is
+ * released, so a read racing a write of the same range may see either bytes, and one racing a
+ * truncate may see bytes of a recycled chunk: acceptable for a test filesystem, not for Tarn.
  */
 final class MemNode {
     static final int CHUNK = 1 << 20;
