@@ -101,6 +101,35 @@ class ConcurrentWritersTest {
         assertEquals(0, vfs.writeBudget().inUse());
     }
 
+    @Test
+    void concurrentAppendsLandWhole() throws Exception {
+        TarnVfs vfs = fx.client(ClientConfig.DEFAULTS.withWriteBuffer(4L * BLOCK).withRetry(VfsFixture.FAST));
+        long ino = vfs.create(c, vfs.rootIno(), "log", 0644, OpenFlags.O_WRONLY).attr().ino();
+        int writers = 8, records = 40, recordSize = 10_000;
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < writers; t++) {
+                byte tag = (byte) (t + 1);
+                fs.add(ex.submit(() -> {
+                    long fh = vfs.open(c, ino, OpenFlags.O_WRONLY | OpenFlags.O_APPEND);
+                    byte[] rec = new byte[recordSize];
+                    java.util.Arrays.fill(rec, tag);
+                    for (int i = 0; i < records; i++) vfs.write(fh, 0, ByteBuffer.wrap(rec));
+                    vfs.release(fh);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+        }
+        byte[] all = read(vfs, ino);
+        assertEquals(writers * records * recordSize, all.length);
+        for (int r = 0; r < writers * records; r++) {
+            byte tag = all[r * recordSize];
+            for (int i = 1; i < recordSize; i++)
+                if (all[r * recordSize + i] != tag) fail("record " + r + " is torn at byte " + i);
+        }
+    }
+
     private byte[] read(TarnVfs v, long ino) {
         long fh = v.open(c, ino, OpenFlags.O_RDONLY);
         try {

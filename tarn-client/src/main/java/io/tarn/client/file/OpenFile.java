@@ -47,6 +47,7 @@ public final class OpenFile {
     private final BlockMapCache map;
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock flushLock = new ReentrantLock();
+    private final ReentrantLock appendLock = new ReentrantLock();
     /** Writes share it; a truncation takes it alone, so no write slips between its flush and its new size. */
     private final ReentrantReadWriteLock truncation = new ReentrantReadWriteLock();
 
@@ -78,20 +79,6 @@ public final class OpenFile {
         this.superseded = new SupersededBlocks(blocks);
         this.size = attr.size();
         this.committedSize = attr.size();
-    }
-
-    public long ino() {
-        return ino;
-    }
-
-    /** The size including this client's unflushed writes. */
-    public long size() {
-        lock.lock();
-        try {
-            return size;
-        } finally {
-            lock.unlock();
-        }
     }
 
     /** True while writes are not yet committed (buffered, uploading, or uploaded). */
@@ -137,17 +124,25 @@ public final class OpenFile {
      * and returns how many; the buffer's position is not moved.
      */
     public int write(Caller caller, long offset, ByteBuffer data, boolean append) {
-        ByteBuffer src = data.duplicate();
-        int total = src.remaining();
-        long pos = offset;
-        if (append) {
+        if (!append) return writeAt(caller, offset, data);
+        appendLock.lock(); // appends of this client do not interleave
+        try {
             lock.lock();
+            long end;
             try {
-                pos = size;
+                end = size;
             } finally {
                 lock.unlock();
             }
+            return writeAt(caller, end, data);
+        } finally {
+            appendLock.unlock();
         }
+    }
+
+    private int writeAt(Caller caller, long pos, ByteBuffer data) {
+        ByteBuffer src = data.duplicate();
+        int total = src.remaining();
         if (pos < 0) throw FsException.of(Errno.EINVAL, "negative offset %d", pos);
         if (pos + total > MAX_SIZE || pos + total < 0) throw FsException.of(Errno.EFBIG, "write past the largest file size");
         truncation.readLock().lock();
