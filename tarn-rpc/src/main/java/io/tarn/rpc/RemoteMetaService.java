@@ -15,7 +15,6 @@ import io.tarn.api.VolumeSpec;
 
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -29,9 +28,7 @@ public final class RemoteMetaService implements MetaService {
     private final ServerLink link;
     private final RpcOptions opts;
     private final SessionKeeper sessions;
-    // The engine keeps the newest outcomes of a session by id, so ids must keep increasing even when a
-    // new client process takes over a session: start at the wall clock in ms times 2^20.
-    private final AtomicLong nextRequestId = new AtomicLong(System.currentTimeMillis() << 20);
+    private final RequestIds requestIds = new RequestIds();
 
     private RemoteMetaService(String hostPort, InetSocketAddress addr, RpcOptions opts) {
         this.opts = opts;
@@ -125,7 +122,7 @@ public final class RemoteMetaService implements MetaService {
     private static final Function<WireIn, Void> NOTHING = in -> null;
 
     private WireOut mutation(Op op, Ctx ctx) {
-        Ctx stamped = ctx.requestId() != 0 ? ctx : ctx.withRequestId(nextRequestId.getAndIncrement());
+        Ctx stamped = ctx.requestId() != 0 ? ctx : ctx.withRequestId(requestIds.next());
         return WireOut.request(op).ctx(stamped);
     }
 

@@ -155,12 +155,14 @@ class RemoteMetaServiceTest {
             List<Future<?>> done = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 RemoteMetaService r = remotes.get(c);
+                // one session per client, as RequestIds expects
+                Ctx mine = new Ctx(r.openSession("v1", "client-" + c).session(), 0, ctx.caller());
                 for (int t = 0; t < threadsEach; t++) {
                     String prefix = "c" + c + "t" + t + "-";
                     done.add(pool.submit(() -> {
                         for (int i = 0; i < each; i++) {
-                            Attr a = r.create(ctx, 1, prefix + i, 0644, 0);
-                            assertEquals(a, r.lookup(ctx, 1, prefix + i));
+                            Attr a = r.create(mine, 1, prefix + i, 0644, 0);
+                            assertEquals(a, r.lookup(mine, 1, prefix + i));
                         }
                         return null;
                     }));
