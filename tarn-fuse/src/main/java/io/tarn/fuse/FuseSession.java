@@ -391,7 +391,12 @@ public final class FuseSession implements AutoCloseable {
      * serving, if no successor took over.
      */
     public boolean handOff(Path controlSocket, Duration timeout) throws IOException, InterruptedException {
-        return Handoff.handOffTo(this, controlSocket, timeout);
+        return Handoff.handOffTo(this, controlSocket, timeout, Handoff.DRAIN);
+    }
+
+    /** As {@link #handOff(Path, Duration)}, re-queueing deferred requests not answered within {@code drain}. */
+    public boolean handOff(Path controlSocket, Duration timeout, Duration drain) throws IOException, InterruptedException {
+        return Handoff.handOffTo(this, controlSocket, timeout, drain);
     }
 
     /** Unmounts (lazily if busy) and stops; aborts the connection if the workers do not end promptly. */

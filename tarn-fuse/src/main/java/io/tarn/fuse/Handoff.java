@@ -29,6 +29,8 @@ final class Handoff {
     private static final byte[] TAKE = "TARNTAKE".getBytes(StandardCharsets.US_ASCII);
     private static final int MAGIC = 0x54465331, VERSION = 1;
     private static final Map<Thread, UnixSocket> LISTENERS = new ConcurrentHashMap<>();
+    /** How long deferred replies may take before they are re-queued for the successor. */
+    static final Duration DRAIN = Duration.ofSeconds(5);
 
     private Handoff() {}
 
@@ -36,7 +38,7 @@ final class Handoff {
         UnixSocket server = bind(path);
         Thread t = Thread.ofPlatform().name("fuse-handoff").daemon(true).unstarted(() -> {
             try {
-                while (!serveOne(session, server)) {
+                while (!serveOne(session, server, DRAIN)) {
                     if (session.join(Duration.ZERO) != null) return;
                 }
             } catch (InterruptedException e) {
@@ -52,7 +54,8 @@ final class Handoff {
     }
 
     /** Listens at {@code path} and hands off to the first successor that connects within {@code timeout}. */
-    static boolean handOffTo(FuseSession session, Path path, Duration timeout) throws IOException, InterruptedException {
+    static boolean handOffTo(FuseSession session, Path path, Duration timeout, Duration drain)
+            throws IOException, InterruptedException {
         UnixSocket server = bind(path);
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
@@ -65,7 +68,7 @@ final class Handoff {
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
-                if (serveOne(session, server)) return true;
+                if (serveOne(session, server, drain)) return true;
                 if (session.join(Duration.ZERO) != null) return false;
             }
             return false;
@@ -81,14 +84,14 @@ final class Handoff {
     }
 
     /** Accepts one control connection; true once a successor took over. */
-    private static boolean serveOne(FuseSession session, UnixSocket server) throws InterruptedException {
+    private static boolean serveOne(FuseSession session, UnixSocket server, Duration drain) throws InterruptedException {
         try (UnixSocket peer = server.accept()) {
             byte[] hello = peer.receive(TAKE.length).data();
             if (!Arrays.equals(hello, TAKE)) {
                 LOG.log(System.Logger.Level.WARNING, "ignoring a control connection that did not ask for a handoff");
                 return false;
             }
-            return send(session, peer, Duration.ofSeconds(5));
+            return send(session, peer, drain);
         } catch (IOException e) {
             if (session.join(Duration.ZERO) == null) {
                 LOG.log(System.Logger.Level.WARNING, "handoff attempt failed: {0}", e.getMessage());

@@ -66,18 +66,64 @@ class InProcessHandoffTest {
         old = FuseSession.mount(MountOptions.at(mnt), new MemoryFilesystem(), FuseConfig.builder().handoffReady(true).build()).start();
         assertTrue(old.awaitInit(Duration.ofSeconds(15)));
         Files.createDirectories(mnt.resolve("a/b"));
-        CompletableFuture<Boolean> handedOff = CompletableFuture.supplyAsync(() -> {
-            try {
-                return old.handOff(control, Duration.ofSeconds(30));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Boolean> handedOff = handOffInBackground(control, Duration.ofSeconds(5));
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (!Files.exists(control) && System.nanoTime() < deadline) Thread.onSpinWait();
         successor = FuseSession.takeOver(control, new MemoryFilesystem(), FuseConfig.defaults());
         assertTrue(handedOff.get());
         assertEquals(FuseSession.Outcome.HANDED_OFF, old.join(Duration.ofSeconds(5)));
         assertTrue(Files.isDirectory(mnt.resolve("a/b")));
+    }
+
+    @Test
+    void aRequestStillPendingAtHandoffIsResentToTheSuccessor(@TempDir Path tmp) throws Exception {
+        mnt = Files.createDirectory(tmp.resolve("mnt"));
+        Path control = tmp.resolve("control.sock");
+        MemoryFilesystem memfs = new MemoryFilesystem(io.tarn.fuse.Opened.DIRECT_IO);
+        java.util.concurrent.CountDownLatch pending = new java.util.concurrent.CountDownLatch(1);
+        // The old daemon never answers reads: they are left to the successor.
+        FuseFilesystem stalls = (FuseFilesystem) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {FuseFilesystem.class}, (proxy, m, a) -> {
+                    if (m.getName().equals("read")) {
+                        ((io.tarn.fuse.Request) a[0]).defer();
+                        pending.countDown();
+                        return null;
+                    }
+                    try {
+                        return m.invoke(memfs, a);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        old = FuseSession.mount(MountOptions.at(mnt), stalls, FuseConfig.defaults()).start();
+        assertTrue(old.awaitInit(Duration.ofSeconds(15)));
+        Files.writeString(mnt.resolve("f"), "served by the successor");
+        CompletableFuture<String> read = new CompletableFuture<>();
+        Thread.ofPlatform().daemon(true).start(() -> {
+            try {
+                read.complete(Files.readString(mnt.resolve("f")));
+            } catch (IOException e) {
+                read.complete("failed: " + e);
+            }
+        });
+        assertTrue(pending.await(20, java.util.concurrent.TimeUnit.SECONDS), "READ never reached the old daemon");
+        CompletableFuture<Boolean> handedOff = handOffInBackground(control, Duration.ofMillis(100));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!Files.exists(control) && System.nanoTime() < deadline) Thread.onSpinWait();
+        successor = FuseSession.takeOver(control, new MemoryFilesystem(io.tarn.fuse.Opened.DIRECT_IO), FuseConfig.defaults());
+        assertTrue(handedOff.get());
+        assertEquals("served by the successor", read.get(20, java.util.concurrent.TimeUnit.SECONDS));
+    }
+
+    private CompletableFuture<Boolean> handOffInBackground(Path control, Duration drain) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Thread.ofPlatform().daemon(true).start(() -> {
+            try {
+                done.complete(old.handOff(control, Duration.ofSeconds(30), drain));
+            } catch (Exception e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
     }
 }
