@@ -71,6 +71,11 @@ public final class RemoteMetaService implements MetaService {
         return link.server();
     }
 
+    @Override
+    public String toString() {
+        return "RemoteMetaService[" + server() + "]";
+    }
+
     /** How often the connection was re-established after a loss, for operators and tests. */
     public long reconnects() {
         return link.reconnects();
