@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One open directory. Offsets are positions: 1 after ".", 2 after "..", 2+k after the k-th name. The
@@ -41,11 +42,14 @@ final class DirCursor {
     }
 
     synchronized List<Vfs.DirItem> read(long offset, int max, boolean plus, int pageSize, Pager pager,
-                                        Attr self, java.util.function.Supplier<Attr> parent) {
+                                        Supplier<Attr> self, Supplier<Attr> parent) {
         if (offset < 0) throw FsException.of(Errno.EINVAL, "bad directory offset %d", offset);
         List<Vfs.DirItem> out = new ArrayList<>();
         if (max <= 0) return out;
-        if (offset == 0) out.add(new Vfs.DirItem(".", self.ino(), Attr.S_IFDIR, plus ? self : null, 1));
+        if (offset == 0) {
+            Attr a = self.get();
+            out.add(new Vfs.DirItem(".", a.ino(), Attr.S_IFDIR, plus ? a : null, 1));
+        }
         if (offset <= 1 && out.size() < max) {
             Attr p = parent.get();
             out.add(new Vfs.DirItem("..", p.ino(), Attr.S_IFDIR, plus ? p : null, 2));

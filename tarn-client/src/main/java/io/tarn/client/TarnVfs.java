@@ -354,10 +354,9 @@ public final class TarnVfs implements Vfs {
     public List<DirItem> readdir(long fh, long offset, int max, boolean plus) {
         DirCursor d = dirs.get(fh);
         if (d == null) throw FsException.of(Errno.EBADF, "no open directory handle %d", fh);
-        Attr self = plus || offset == 0 ? meta.getAttr(ctx(d.caller), d.ino) : new Attr(d.ino, Attr.S_IFDIR, 0, 0, 0, 0, 0, 0, 0, 0);
         return d.read(offset, max, plus, config.dirPageSize(),
                 (after, limit, p) -> meta.readDir(ctx(d.caller), d.ino, after, limit, p),
-                self, () -> meta.lookup(ctx(d.caller), d.ino, ".."));
+                () -> meta.getAttr(ctx(d.caller), d.ino), () -> meta.lookup(ctx(d.caller), d.ino, ".."));
     }
 
     @Override
