@@ -44,7 +44,8 @@ public final class TarnVfs implements Vfs {
     private final WriteBudget budget;
     private final BlockIds ids;
     private final ClientConfig config;
-    private final AtomicLong requestIds = new AtomicLong();
+    /** Increasing within the session, as at-most-once retries need (ADR 0022); starts at the clock like the RPC client's. */
+    private final AtomicLong requestIds = new AtomicLong(System.currentTimeMillis() << 20);
     private final AtomicLong handleIds = new AtomicLong();
     private final Map<Long, FileHandle> handles = new ConcurrentHashMap<>();
     private final Map<Long, DirCursor> dirs = new ConcurrentHashMap<>();
@@ -99,7 +100,14 @@ public final class TarnVfs implements Vfs {
         SessionInfo s = meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid());
         this.session = s.session();
         this.volume = s.volume();
-        this.blocks = new BlockStore(store, new BlockKeys("", volume.uuid()), new BlockCodec(Compression.parse(volume.compression())),
+        BlockCodec codec;
+        try {
+            codec = new BlockCodec(Compression.parse(volume.compression()));
+        } catch (RuntimeException e) {
+            meta.closeSession(session);
+            throw e;
+        }
+        this.blocks = new BlockStore(store, new BlockKeys("", volume.uuid()), codec,
                 config.uploadConcurrency(), config.downloadConcurrency(), config.cacheBytes(), config.retry());
         java.time.Duration deadline = config.retry().deadline();
         this.budget = new WriteBudget(config.writeBufferBytes(), volume.blockSize(),
