@@ -29,6 +29,8 @@ public final class RemoteMetaService implements MetaService {
     private final RpcOptions opts;
     private final SessionKeeper sessions;
     private final RequestIds requestIds = new RequestIds();
+    /** Resends of one call after lost connections before it fails; a restart costs one or two. */
+    static final int MAX_LOSSES = 16;
 
     private RemoteMetaService(String hostPort, InetSocketAddress addr, RpcOptions opts) {
         this.opts = opts;
@@ -96,6 +98,8 @@ public final class RemoteMetaService implements MetaService {
         int length = request.length();
         long timeout = opts.callTimeout().toNanos();
         boolean maybeDelivered = false;
+        int losses = 0;
+        long firstLoss = 0;
         while (true) {
             ClientConnection c = link.await();
             byte[] reply;
@@ -106,6 +110,11 @@ public final class RemoteMetaService implements MetaService {
                 link.lost(c);
                 if (Thread.currentThread().isInterrupted())
                     throw FsException.of(Errno.EINTR, "%s to metadata server %s interrupted", op.method(), server());
+                // A server that keeps dying while this call is out may be dying of this call: stop resending it.
+                if (losses++ == 0) firstLoss = System.nanoTime();
+                else if (losses > MAX_LOSSES || System.nanoTime() - firstLoss > opts.rideThrough().toNanos())
+                    throw FsException.of(Errno.EIO, "metadata server %s dropped the connection %d times during one %s call",
+                            server(), losses, op.method());
                 continue;
             }
             WireIn in = new WireIn(reply, Wire.RESPONSE_HEADER, reply.length - Wire.RESPONSE_HEADER);

@@ -21,6 +21,7 @@ final class CuttingProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean cutArmed = new AtomicBoolean();
+    private volatile boolean cutAlways;
     final AtomicInteger cuts = new AtomicInteger();
 
     CuttingProxy(InetSocketAddress target) throws IOException {
@@ -35,6 +36,11 @@ final class CuttingProxy implements AutoCloseable {
 
     void cutNextReply() {
         cutArmed.set(true);
+    }
+
+    /** While on, every reply is cut, as if the server died of each request. */
+    void cutEveryReply(boolean on) {
+        cutAlways = on;
     }
 
     private void accept() {
@@ -59,7 +65,7 @@ final class CuttingProxy implements AutoCloseable {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) > 0) {
-                if (fromServer && passed >= Wire.SERVER_HELLO_LENGTH && cutArmed.compareAndSet(true, false)) {
+                if (fromServer && passed >= Wire.SERVER_HELLO_LENGTH && (cutAlways || cutArmed.compareAndSet(true, false))) {
                     cuts.incrementAndGet();
                     break;
                 }

@@ -167,6 +167,21 @@ class RetryTest {
     }
 
     @Test
+    void aCallThatKeepsLosingItsConnectionGivesUp() throws Exception {
+        CuttingProxy proxy = later(new CuttingProxy(server.address()));
+        RemoteMetaService remote = later(RemoteMetaService.connect("127.0.0.1:" + proxy.port(), RpcOptions.defaults()));
+        Ctx ctx = session(remote);
+        proxy.cutEveryReply(true);
+        FsException e = assertThrows(FsException.class, () -> remote.create(ctx, 1, "poison", 0644, 0));
+        assertEquals(Errno.EIO, e.errno());
+        assertTrue(e.getMessage().contains("create"), e.getMessage());
+        assertEquals(RemoteMetaService.MAX_LOSSES + 1, proxy.cuts.get());
+        proxy.cutEveryReply(false);
+        assertEquals(1, fake.applied.get(), "resent with one request id, the create ran once");
+        assertEquals(fake.lookup(ctx, 1, "poison"), remote.lookup(ctx, 1, "poison"));
+    }
+
+    @Test
     void openSessionsAreKeptAliveAndClosedOnesAreNot() {
         RemoteMetaService remote = later(RemoteMetaService.connect("127.0.0.1:" + server.port(),
                 RpcOptions.defaults().withHeartbeatInterval(Duration.ofMillis(20))));
