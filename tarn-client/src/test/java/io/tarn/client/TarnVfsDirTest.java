@@ -63,6 +63,7 @@ class TarnVfsDirTest {
         for (Vfs.DirItem e : readAll(fh, 4, true)) {
             assertNotNull(e.attr(), e.name());
             assertEquals(e.ino(), e.attr().ino());
+            assertEquals(e.attr().type(), e.type(), "type carries the S_IFMT bits of the mode: " + e.name());
         }
     }
 
