@@ -1,0 +1,206 @@
+package io.tarn.objectstore.s3;
+
+import io.tarn.api.ObjectInfo;
+import io.tarn.api.ObjectStore;
+import io.tarn.api.ObjectStoreException;
+import io.tarn.objectstore.ObjectKeys;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * An {@link ObjectStore} on one S3 bucket and prefix (AWS or S3-compatible), built by {@link S3Clients}.
+ * Puts are single requests (Tarn's objects are blocks of at most 8 MiB, well under the single-PUT limit)
+ * and are atomic on S3. Ranged reads are HTTP range GETs. Retries are left to RetryingObjectStore, so the
+ * SDK is told not to retry: a stopped store then fails fast with a retryable verdict.
+ */
+public final class S3ObjectStore implements ObjectStore {
+    private final S3Client s3;
+    private final S3Options options;
+    private final String bucket;
+    private final String describe;
+
+    public S3ObjectStore(S3Options options) {
+        this(S3Clients.build(options), options);
+    }
+
+    S3ObjectStore(S3Client s3, S3Options options) {
+        this.s3 = s3;
+        this.options = options;
+        this.bucket = options.location().bucket();
+        this.describe = options.describe();
+    }
+
+    @Override
+    public Optional<ByteBuffer> get(String key, long offset, int length) {
+        ObjectKeys.check(key);
+        if (offset < 0) throw new ObjectStoreException("negative offset " + offset + " for " + key, false);
+        if (length == 0) return head(key).map(i -> ByteBuffer.allocate(0));
+        String full = options.location().fullKey(key);
+        GetObjectRequest.Builder req = GetObjectRequest.builder().bucket(bucket).key(full);
+        boolean ranged = offset > 0 || length > 0;
+        if (ranged) req.range("bytes=" + offset + "-" + (length < 0 ? "" : Long.toString(offset + length - 1)));
+        // Whole-object reads are checked against the stored checksum when there is one; a range has none.
+        else if (options.checksums() == S3Options.Checksums.CRC32C) req.checksumMode(ChecksumMode.ENABLED);
+        try {
+            ResponseBytes<GetObjectResponse> bytes = s3.getObjectAsBytes(req.build());
+            byte[] a = bytes.asByteArrayUnsafe();
+            return Optional.of(ByteBuffer.wrap(a));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404 && !"NoSuchBucket".equals(code(e))) return Optional.empty();
+            // A range starting at or past the end: the object exists and has nothing there.
+            if (e.statusCode() == 416) return head(key).map(i -> ByteBuffer.allocate(0));
+            throw S3Failures.map(describe, "get " + key, e);
+        } catch (SdkException e) {
+            throw S3Failures.map(describe, "get " + key, e);
+        }
+    }
+
+    @Override
+    public void put(String key, ByteBuffer data) {
+        ObjectKeys.check(key);
+        var req = software.amazon.awssdk.services.s3.model.PutObjectRequest.builder()
+                .bucket(bucket).key(options.location().fullKey(key)).contentLength((long) data.remaining());
+        switch (options.checksums()) {
+            case CRC32C -> req.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
+            case MD5 -> req.contentMD5(md5(data));
+            case NONE -> { }
+        }
+        try {
+            // fromRemainingByteBuffer copies position..limit (fromByteBuffer would send from 0), so the caller's buffer is neither moved nor kept.
+            s3.putObject(req.build(), RequestBody.fromRemainingByteBuffer(data.duplicate()));
+        } catch (SdkException e) {
+            throw S3Failures.map(describe, "put " + key, e);
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        ObjectKeys.check(key);
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(options.location().fullKey(key)));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404 && !"NoSuchBucket".equals(code(e))) return;
+            throw S3Failures.map(describe, "delete " + key, e);
+        } catch (SdkException e) {
+            throw S3Failures.map(describe, "delete " + key, e);
+        }
+    }
+
+    @Override
+    public Optional<ObjectInfo> head(String key) {
+        ObjectKeys.check(key);
+        try {
+            HeadObjectResponse r = s3.headObject(b -> b.bucket(bucket).key(options.location().fullKey(key)));
+            return Optional.of(new ObjectInfo(key, r.contentLength(), r.lastModified() == null ? 0 : r.lastModified().toEpochMilli()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            // HEAD has no body, so a missing bucket and a missing key both come back as a bare 404.
+            if (e.statusCode() == 404) return Optional.empty();
+            throw S3Failures.map(describe, "head " + key, e);
+        } catch (SdkException e) {
+            throw S3Failures.map(describe, "head " + key, e);
+        }
+    }
+
+    @Override
+    public Stream<ObjectInfo> list(String prefix, String startAfter) {
+        String p = options.location().fullKey(prefix == null ? "" : prefix);
+        String after = startAfter == null ? null : options.location().fullKey(startAfter);
+        Pages pages = new Pages(p, after);
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    /** Pages of ListObjectsV2 fetched as the stream is consumed. */
+    private final class Pages implements Iterator<ObjectInfo> {
+        private final String prefix;
+        private final String startAfter;
+        private String token;
+        private boolean last;
+        private Iterator<S3Object> page = List.<S3Object>of().iterator();
+
+        Pages(String prefix, String startAfter) {
+            this.prefix = prefix;
+            this.startAfter = startAfter;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (!page.hasNext() && !last) fetch();
+            return page.hasNext();
+        }
+
+        @Override
+        public ObjectInfo next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            S3Object o = page.next();
+            return new ObjectInfo(options.location().relativeKey(o.key()), o.size() == null ? 0 : o.size(),
+                    o.lastModified() == null ? 0 : o.lastModified().toEpochMilli());
+        }
+
+        private void fetch() {
+            try {
+                ListObjectsV2Response r = s3.listObjectsV2(b -> {
+                    b.bucket(bucket).prefix(prefix);
+                    if (token != null) b.continuationToken(token);
+                    else if (startAfter != null) b.startAfter(startAfter);
+                });
+                page = r.contents().iterator();
+                token = r.nextContinuationToken();
+                last = !Boolean.TRUE.equals(r.isTruncated()) || token == null;
+            } catch (SdkException e) {
+                throw S3Failures.map(describe, "list " + prefix, e);
+            }
+        }
+    }
+
+    private static String md5(ByteBuffer data) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("MD5");
+            md.update(data.duplicate());
+            return Base64.getEncoder().encodeToString(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String code(S3Exception e) {
+        return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    }
+
+    @Override
+    public String describe() {
+        return describe;
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+}
