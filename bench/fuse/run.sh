@@ -9,7 +9,7 @@
 # Prints a markdown table (medians of N reps) with the ratio to tmpfs; raw fio JSON goes to $OUT.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/../.." && pwd)
-REPS=3; RUNTIME=10; WORKERS=2; READAHEAD_KB=1024; EXTRA=()
+REPS=3; RUNTIME=5; WORKERS=2; READAHEAD_KB=1024; EXTRA=()
 while [ $# -gt 0 ]; do
   case $1 in
     --reps) REPS=$2; shift 2;; --runtime) RUNTIME=$2; shift 2;; --workers) WORKERS=$2; shift 2;;
@@ -50,30 +50,37 @@ fio_iops() { # dir numjobs tag -> IOPS
   DIR=$1 RUNTIME=$RUNTIME NUMJOBS=$2 fio --output-format=json --output="$OUT/$3.json" "$HERE/randread.fio" > /dev/null
   python3 -c "import json,sys; j=json.load(open(sys.argv[1]))['jobs'][0]; print(j['read']['iops'])" "$OUT/$3.json"
 }
-declare -A R
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+dir_of() { [ "$1" = fuse ] && echo "$FUSE" || echo "$TMPFS"; }
 for target in tmpfs fuse; do
-  dir=$([ $target = fuse ] && echo "$FUSE" || echo "$TMPFS")
+  dir=$(dir_of $target)
   # Warm-up: the JIT needs about a GiB of traffic before the daemon runs at steady state.
-  DIR=$dir RUNTIME=3 NUMJOBS=1 fio --output=/dev/null "$HERE/seqwrite.fio"; DIR=$dir fio --output=/dev/null "$HERE/seqread.fio"
+  DIR=$dir fio --output=/dev/null "$HERE/seqwrite.fio"; DIR=$dir fio --output=/dev/null "$HERE/seqread.fio"
   DIR=$dir RUNTIME=3 NUMJOBS=2 fio --output=/dev/null "$HERE/randread.fio"
   python3 "$HERE/meta.py" "$dir/warm" 2000 > /dev/null
-  w=(); r=(); m1=(); m4=(); c=(); s=(); u=()
-  for i in $(seq 1 "$REPS"); do
-    rm -f "$dir/seq.bin"
-    w+=("$(fio_bw seqwrite.fio "$dir" "$target-seqwrite-$i")")
+  rm -f "$dir/seq.bin"
+done
+# Reps alternate between the two targets so both see the same machine (other tenants come and go).
+declare -A V
+for i in $(seq 1 "$REPS"); do
+  for target in tmpfs fuse; do
+    dir=$(dir_of $target)
+    V[$target,w]+="$(fio_bw seqwrite.fio "$dir" "$target-seqwrite-$i") "
     sync; echo 3 > /proc/sys/vm/drop_caches
-    r+=("$(fio_bw seqread.fio "$dir" "$target-seqread-$i")")
+    V[$target,r]+="$(fio_bw seqread.fio "$dir" "$target-seqread-$i") "
+    rm -f "$dir/seq.bin"
+    V[$target,1]+="$(fio_iops "$dir" 1 "$target-rand1-$i") "
+    V[$target,4]+="$(fio_iops "$dir" 4 "$target-rand4-$i") "
     m=$(python3 "$HERE/meta.py" "$dir/meta" 10000)
-    c+=("$(echo "$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["create"])')")
-    s+=("$(echo "$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stat"])')")
-    u+=("$(echo "$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["unlink"])')")
+    for k in c:create s:stat u:unlink; do
+      V[$target,${k%%:*}]+="$(echo "$m" | python3 -c "import json,sys; print(json.load(sys.stdin)['${k#*:}'])") "
+    done
   done
-  m1+=("$(fio_iops "$dir" 1 "$target-rand1")"); m4+=("$(fio_iops "$dir" 4 "$target-rand4")")
-  R[$target,w]=$(printf '%s\n' "${w[@]}" | median); R[$target,r]=$(printf '%s\n' "${r[@]}" | median)
-  R[$target,1]=${m1[0]}; R[$target,4]=${m4[0]}
-  R[$target,c]=$(printf '%s\n' "${c[@]}" | median); R[$target,s]=$(printf '%s\n' "${s[@]}" | median)
-  R[$target,u]=$(printf '%s\n' "${u[@]}" | median)
-  rm -f "$dir/seq.bin" "$dir/rand.bin"
+done
+declare -A R
+for target in tmpfs fuse; do
+  for key in w r 1 4 c s u; do R[$target,$key]=$(printf '%s\n' ${V[$target,$key]} | median); done
+  rm -f "$(dir_of $target)/rand.bin"
 done
 echo
 echo "| metric | tmpfs | tarn-fuse memfs | fuse/tmpfs |"
@@ -84,4 +91,5 @@ for k in "w:seq write 1M (MiB/s)" "r:seq read 1M cold (MiB/s)" "1:4k rand O_DIRE
   awk -v n="$name" -v a="${R[tmpfs,$key]}" -v b="${R[fuse,$key]}" 'BEGIN {printf "| %s | %.0f | %.0f | %.2f |\n", n, a, b, b/a}'
 done
 echo
-echo "memfs: workers=$WORKERS readahead_kb=$READAHEAD_KB extra=${EXTRA[*]:-none}; raw fio JSON in $OUT"
+echo "memfs: workers=$WORKERS readahead_kb=$READAHEAD_KB extra=${EXTRA[*]:-none}; reps=$REPS runtime=${RUNTIME}s;"
+echo "load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg); raw fio JSON in $OUT"

@@ -95,6 +95,14 @@ public final class FuseSession implements AutoCloseable {
         return Handoff.receive(controlSocket, fs, config);
     }
 
+    /**
+     * Ends whatever FUSE mount is at {@code mountpoint}, even one whose daemon hangs or died: aborts
+     * its connection and detaches it lazily. Returns false if there was no FUSE mount there.
+     */
+    public static boolean forceUnmount(Path mountpoint) {
+        return Mounter.forceUnmount(mountpoint);
+    }
+
     static FuseSession adopt(Path mountpoint, int devFd, int connectionNumber, FuseFilesystem fs, FuseConfig config,
                              Connection c) {
         return new FuseSession(mountpoint, devFd, connectionNumber, fs, config, c, true);

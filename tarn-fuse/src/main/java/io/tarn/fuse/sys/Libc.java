@@ -65,6 +65,7 @@ public final class Libc {
 
     private Libc() {}
 
+    @SuppressWarnings("restricted") // the whole point of this class; callers run with --enable-native-access
     private static MethodHandle fn(String name, FunctionDescriptor d, int firstVariadic) {
         MemorySegment sym = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc lacks " + name));
         Linker.Option capture = Linker.Option.captureCallState("errno");
