@@ -33,6 +33,7 @@ public final class Deferred<T> {
 
     /** Fails with the errno of an {@link FsException}, else EIO (logged). */
     public void fail(Throwable t) {
+        if (done.get()) return;
         if (t instanceof FsException e) {
             fail(e.errno());
         } else {

@@ -81,14 +81,20 @@ final class Dispatcher {
         try {
             result = call(r, in, end, w);
         } catch (FsException e) {
-            if (!r.isDeferred()) session.replier.error(r, e.errno().code, w == null ? null : w.outbox());
+            if (r.isDeferred()) r.deferred().fail(e); // thrown after defer(): still answered, once
+            else session.replier.error(r, e.errno().code, w == null ? null : w.outbox());
             return;
         } catch (Malformed e) {
-            if (!r.isDeferred()) malformed(r, w, e.getMessage());
+            if (r.isDeferred()) r.deferred().fail(Errno.EIO);
+            else malformed(r, w, e.getMessage());
             return;
         } catch (RuntimeException | Error e) {
-            session.replier.logUnexpected(r, e);
-            if (!r.isDeferred()) session.replier.error(r, Errno.EIO.code, w == null ? null : w.outbox());
+            if (r.isDeferred()) {
+                r.deferred().fail(e);
+            } else {
+                session.replier.logUnexpected(r, e);
+                session.replier.error(r, Errno.EIO.code, w == null ? null : w.outbox());
+            }
             return;
         }
         if (!r.isDeferred()) session.replier.reply(r, result, w == null ? null : w.outbox());

@@ -44,7 +44,7 @@ final class Replier {
     void reply(Request r, Object result, Outbox given) {
         try {
             if (r.opcode == Opcode.READ) {
-                sendData(r, (Data) result, boxFor(r, given, 0));
+                sendData(r, (Data) result, boxFor(r, given, copiedBytes((Data) result)));
             } else {
                 Outbox b = boxFor(r, given, payloadSize(r, result));
                 int n = encode(r, result, b.buf);
@@ -179,6 +179,18 @@ final class Replier {
         if (value.length > r.sizeArg) return -Errno.ERANGE.code;
         Wire.bytes(s, Proto.OUT_HEADER, value);
         return value.length;
+    }
+
+    /** How much of a read reply must be copied into the reply buffer (none when it can be gathered from native memory). */
+    private static int copiedBytes(Data data) {
+        MemorySegment[] parts = data == null ? new MemorySegment[0] : data.parts();
+        long total = 0;
+        boolean direct = parts.length <= Outbox.IOV_MAX;
+        for (MemorySegment m : parts) {
+            total += m.byteSize();
+            direct &= m.isNative();
+        }
+        return direct ? 0 : (int) Math.min(Integer.MAX_VALUE - 4096, total);
     }
 
     private void sendData(Request r, Data data, Outbox b) {

@@ -73,6 +73,10 @@ public final class Request {
         return deferred != null;
     }
 
+    Deferred<?> deferred() {
+        return deferred;
+    }
+
     /**
      * Off-heap scratch space of {@code size} bytes for building a READ reply in place; pass it (or a
      * slice of it) back in {@link Data} to avoid a copy.

@@ -32,6 +32,10 @@ class DispatcherTest {
         @Override
         public Entry lookup(Request r, long parent, String name) {
             if (name.equals("boom")) throw new IllegalStateException("bug");
+            if (name.equals("late")) {
+                r.defer();
+                throw new FsException(Errno.EACCES, null);
+            }
             if (!name.equals("f")) throw new FsException(Errno.ENOENT, null);
             return Entry.of(FILE);
         }
@@ -160,6 +164,7 @@ class DispatcherTest {
         assertEquals(2, b.getInt(16 + 40 + 52), "mtime nanos");
         assertEquals(-Errno.ENOENT.code, k.call(Opcode.LOOKUP, 1, args("nope")).error());
         assertEquals(-Errno.EIO.code, k.call(Opcode.LOOKUP, 1, args("boom")).error());
+        assertEquals(-Errno.EACCES.code, k.call(Opcode.LOOKUP, 1, args("late")).error(), "thrown after defer()");
     }
 
     @Test
