@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -78,9 +79,15 @@ final class Handoff {
         }
     }
 
+    /** Only our own user may connect: whoever does receives the /dev/fuse session. */
     private static UnixSocket bind(Path path) throws IOException {
-        Files.createDirectories(path.getParent());
-        return UnixSocket.listen(path);
+        Path dir = path.getParent();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        UnixSocket s = UnixSocket.listen(path);
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        return s;
     }
 
     /** Accepts one control connection; true once a successor took over. */
