@@ -289,6 +289,7 @@ public final class Libc {
 
     /** Human text for an errno, for one-line error messages. */
     public static String describe(int errno) {
-        return io.tarn.api.Errno.of(errno).name() + " (" + errno + ")";
+        io.tarn.api.Errno e = io.tarn.api.Errno.of(errno);
+        return e.code == errno ? e.name() + " (" + errno + ")" : "errno " + errno;
     }
 }
