@@ -53,6 +53,7 @@ public final class LocalMetaService implements MetaService {
     private final long startedNs;
     private final InodeNumbers inodeNumbers;
     private final Journal journal = new Journal();
+    private final OpenTable opens = new OpenTable();
     private final ConcurrentHashMap<Long, Long> sessionVolumes = new ConcurrentHashMap<>();
     /** Volume records never change; a deleted volume takes its sessions along, so a stale entry is never reached. */
     private final ConcurrentHashMap<Long, VolumeRecord> volumes = new ConcurrentHashMap<>();
@@ -72,6 +73,8 @@ public final class LocalMetaService implements MetaService {
         this.timeoutNs = sessionTimeout.toNanos();
         this.startedNs = now();
         this.inodeNumbers = new InodeNumbers(kv);
+        // Open counts lived in the previous server's memory: sessions from then are treated as holding anything.
+        kv.read(Sessions::all).forEach(e -> opens.bootSession(e.id(), e.record().volume()));
     }
 
     private long now() {
@@ -136,7 +139,7 @@ public final class LocalMetaService implements MetaService {
             if (s == null) return false;
             long now = now();
             if (expired(s, now)) {
-                Sessions.end(w, session, s, now, journal);
+                Sessions.end(w, session, s, now, journal, opens);
                 return false;
             }
             w.put(Keys.session(session), s.withHeartbeat(now).encode());
@@ -154,7 +157,7 @@ public final class LocalMetaService implements MetaService {
     public void closeSession(long session) {
         kv.write(w -> {
             SessionRecord s = Sessions.get(w, session);
-            if (s != null) Sessions.end(w, session, s, now(), journal);
+            if (s != null) Sessions.end(w, session, s, now(), journal, opens);
             return null;
         });
         sessionVolumes.remove(session);
@@ -167,7 +170,7 @@ public final class LocalMetaService implements MetaService {
             List<Long> ids = new ArrayList<>();
             for (Sessions.Entry s : Sessions.all(w)) {
                 if (expired(s.record(), now)) {
-                    Sessions.end(w, s.id(), s.record(), now, journal);
+                    Sessions.end(w, s.id(), s.record(), now, journal, opens);
                     ids.add(s.id());
                 }
             }
@@ -241,7 +244,7 @@ public final class LocalMetaService implements MetaService {
         return kv.read(r -> {
             long now = now();
             SessionRecord s = liveSession(r, ctx.session(), now);
-            return op.apply(new VolumeTx(r, volumeOf(r, s, ctx.session()), ctx.session(), ctx.caller(), now));
+            return op.apply(new VolumeTx(r, volumeOf(r, s, ctx.session()), ctx.session(), ctx.caller(), now).withOpens(opens, null));
         });
     }
 
@@ -249,32 +252,41 @@ public final class LocalMetaService implements MetaService {
     @SuppressWarnings("unchecked")
     private <T> T mutate(Ctx ctx, String op, Function<VolumeTx, T> work) {
         checkCtx(ctx);
-        Outcome outcome = kv.write(w -> {
-            long now = now();
-            SessionRecord s = liveSession(w, ctx.session(), now);
-            VolumeRecord v = volumeOf(w, s, ctx.session());
-            byte[] requestKey = ctx.requestId() == 0 ? null : Keys.request(ctx.session(), ctx.requestId());
-            if (requestKey != null) {
-                byte[] prior = w.get(requestKey);
-                if (prior != null) return Outcome.decode(prior);
-            }
-            StagedWrites staged = new StagedWrites(w);
-            VolumeTx t = new VolumeTx(staged, v, ctx.session(), ctx.caller(), now);
-            Outcome result;
-            try {
-                result = Outcome.of(work.apply(t));
-                t.flushUsage();
-            } catch (FsException e) {
-                if (requestKey == null) throw e;
-                result = new Outcome.Failed(e.errno(), rawMessage(e));
-                w.put(requestKey, result.encode());
+        OpenTable.Changes changes = opens.changes();
+        Outcome outcome;
+        try {
+            outcome = kv.write(w -> {
+                changes.undo(); // an engine may run the work again
+                long now = now();
+                SessionRecord s = liveSession(w, ctx.session(), now);
+                VolumeRecord v = volumeOf(w, s, ctx.session());
+                byte[] requestKey = ctx.requestId() == 0 ? null : Keys.request(ctx.session(), ctx.requestId());
+                if (requestKey != null) {
+                    byte[] prior = w.get(requestKey);
+                    if (prior != null) return Outcome.decode(prior);
+                }
+                StagedWrites staged = new StagedWrites(w);
+                VolumeTx t = new VolumeTx(staged, v, ctx.session(), ctx.caller(), now).withOpens(opens, changes);
+                Outcome result;
+                try {
+                    result = Outcome.of(work.apply(t));
+                    t.flushUsage();
+                } catch (FsException e) {
+                    changes.undo();
+                    if (requestKey == null) throw e;
+                    result = new Outcome.Failed(e.errno(), rawMessage(e));
+                    w.put(requestKey, result.encode());
+                    return result;
+                }
+                journal.append(w, v, now, ctx.session(), op, staged);
+                staged.applyTo(w);
+                if (requestKey != null) w.put(requestKey, result.encode());
                 return result;
-            }
-            journal.append(w, v, now, ctx.session(), op, staged);
-            staged.applyTo(w);
-            if (requestKey != null) w.put(requestKey, result.encode());
-            return result;
-        });
+            });
+        } catch (RuntimeException e) {
+            changes.undo();
+            throw e;
+        }
         return (T) outcome.replay();
     }
 
@@ -390,6 +402,13 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public Attr open(Ctx ctx, long ino, int flags) {
+        // Without O_TRUNC an open changes nothing durable: a transaction that only reads, plus a count in memory.
+        if ((flags & Permissions.OpenFlags.O_TRUNC) == 0) return opening(ctx, t -> {
+            if (!t.openChanges.firstTime(ctx.session(), ctx.requestId())) return t.inode(ino).attr(ino);
+            InodeRecord r = Attributes.open(t, ino, flags);
+            Sessions.addOpen(t, ino);
+            return r.attr(ino);
+        });
         return mutate(ctx, "open", t -> {
             InodeRecord r = Attributes.open(t, ino, flags);
             Sessions.addOpen(t, ino);
@@ -399,7 +418,12 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public void release(Ctx ctx, long ino) {
-        mutate(ctx, "release", t -> {
+        boolean durable = opening(ctx, t -> {
+            if (Sessions.releaseWrites(t, ino)) return true;
+            if (t.openChanges.firstTime(ctx.session(), ctx.requestId())) Sessions.release(t, ino);
+            return false;
+        });
+        if (durable) mutate(ctx, "release", t -> {
             Sessions.release(t, ino);
             return null;
         });
@@ -411,6 +435,33 @@ public final class LocalMetaService implements MetaService {
             long[] u = t.usage();
             return new StatFs(u[0], u[1], 0, 0);
         });
+    }
+
+    /**
+     * Runs an open or a release that persists nothing in the common case: a write transaction (so it is
+     * ordered with unlinks, which look at the opens) that changes only the in-memory count. A transaction
+     * that writes nothing costs no WAL sync of its own.
+     */
+    private <T> T opening(Ctx ctx, Function<VolumeTx, T> work) {
+        checkCtx(ctx);
+        OpenTable.Changes changes = opens.changes();
+        try {
+            return kv.write(w -> {
+                changes.undo();
+                long now = now();
+                SessionRecord s = liveSession(w, ctx.session(), now);
+                VolumeTx t = new VolumeTx(w, volumeOf(w, s, ctx.session()), ctx.session(), ctx.caller(), now).withOpens(opens, changes);
+                return work.apply(t);
+            });
+        } catch (RuntimeException e) {
+            changes.undo();
+            throw e;
+        }
+    }
+
+    /** Inodes open in this server's memory (for tests and diagnostics). */
+    int openInodes() {
+        return opens.size();
     }
 
     // ---- data ----------------------------------------------------------------------------------

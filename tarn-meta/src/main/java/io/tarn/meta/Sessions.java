@@ -12,7 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Client sessions: their records, their open files (counted per inode and session, persisted), the
+ * Client sessions: their records, their open files (counted in memory by {@link OpenTable}, pinned
+ * on disk only while unlinked), the
  * request-outcome log used for at-most-once retries, and cleanup when a session closes or expires.
  */
 final class Sessions {
@@ -49,11 +50,13 @@ final class Sessions {
     }
 
     /** Ends a session: releases its opens (deleting orphans no one else holds) and drops its records. */
-    static void end(KvWriter w, long session, SessionRecord s, long now, Journal journal) {
+    static void end(KvWriter w, long session, SessionRecord s, long now, Journal journal, OpenTable opens) {
+        // Its opens in memory go first, so they keep none of the orphans below alive.
+        opens.endSession(session);
         VolumeRecord v = Volumes.byId(w, s.volume());
         if (v != null) {
             StagedWrites staged = new StagedWrites(w);
-            VolumeTx t = new VolumeTx(staged, v, session, io.tarn.api.Caller.ROOT, now);
+            VolumeTx t = new VolumeTx(staged, v, session, io.tarn.api.Caller.ROOT, now).withOpens(opens, opens.changes());
             byte[] prefix = Keys.sessionOpens(session);
             for (KvEntry e : w.scan(prefix, Keys.end(prefix), Integer.MAX_VALUE)) {
                 long ino = Keys.longAt(e.key(), 9);
@@ -82,28 +85,31 @@ final class Sessions {
 
     // ---- opens ---------------------------------------------------------------------------------
 
+    /** Counts an open in memory; an orphan opened again (by inode number) is pinned for this session too. */
     static void addOpen(VolumeTx t, long ino) {
-        byte[] k = Keys.open(t.vol, ino, t.session);
-        byte[] v = t.kv.get(k);
-        int n = v == null ? 0 : ByteBuffer.wrap(v).getInt();
-        byte[] count = ByteBuffer.allocate(4).putInt(n + 1).array();
-        t.w().put(k, count);
-        t.w().put(Keys.sessionOpen(t.session, ino), count);
+        t.openChanges.open(t.vol, ino, t.session);
+        InodeRecord r = t.inodeOrNull(ino);
+        if (r != null && r.nlink() == 0 && !t.isPinned(ino))
+            t.pin(ino, t.session, t.opens.isBoot(t.session) ? OpenTable.UNKNOWN : OpenTable.COUNTED);
+    }
+
+    /** True if releasing this open may change persisted state (the session's last open of a pinned inode). */
+    static boolean releaseWrites(VolumeTx t, long ino) {
+        return t.isPinned(ino);
     }
 
     static void release(VolumeTx t, long ino) {
-        byte[] k = Keys.open(t.vol, ino, t.session);
-        byte[] v = t.kv.get(k);
-        if (v == null) throw FsException.of(Errno.EBADF, "inode %d is not open in session %d", ino, t.session);
-        int n = ByteBuffer.wrap(v).getInt() - 1;
-        if (n > 0) {
-            byte[] count = ByteBuffer.allocate(4).putInt(n).array();
-            t.w().put(k, count);
-            t.w().put(Keys.sessionOpen(t.session, ino), count);
-            return;
+        boolean held = t.openChanges.release(t.vol, ino, t.session);
+        byte[] pin = t.kv.get(Keys.open(t.vol, ino, t.session));
+        if (!held && pin == null) {
+            // A session from before a server restart may release opens this server never saw.
+            if (t.opens.isBoot(t.session)) return;
+            throw FsException.of(Errno.EBADF, "inode %d is not open in session %d", ino, t.session);
         }
-        t.w().delete(k);
-        t.w().delete(Keys.sessionOpen(t.session, ino));
+        if (pin == null || t.opens.heldBy(t.vol, ino, t.session)) return;
+        // An unknown count (opens from before a restart) keeps the pin until the session ends.
+        if (t.opens.isBoot(t.session) || java.util.Arrays.equals(pin, OpenTable.UNKNOWN)) return;
+        t.unpin(ino, t.session);
         destroyIfOrphan(t, ino);
     }
 

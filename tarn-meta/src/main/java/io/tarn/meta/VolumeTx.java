@@ -25,6 +25,9 @@ final class VolumeTx {
     final Caller caller;
     final long now;
     final long vol;
+    /** Opens held in server memory, and this transaction's changes to them; null where no session is involved. */
+    OpenTable opens;
+    OpenTable.Changes openChanges;
     private long usedBytesDelta, inodesDelta;
     private long usageStripe = -1;
 
@@ -112,13 +115,36 @@ final class VolumeTx {
 
     // ---- opens ---------------------------------------------------------------------------------
 
+    VolumeTx withOpens(OpenTable table, OpenTable.Changes changes) {
+        this.opens = table;
+        this.openChanges = changes;
+        return this;
+    }
+
+    /** Open in memory by any session, or pinned (persisted) for one. */
     boolean isOpen(long ino) {
+        if (opens != null && opens.heldByAny(vol, ino)) return true;
         byte[] prefix = Keys.opens(vol, ino);
         return !kv.scan(prefix, Keys.end(prefix), 1).isEmpty();
     }
 
     boolean isOpenBySession(long ino) {
+        return (opens != null && opens.heldBy(vol, ino, session)) || isPinned(ino);
+    }
+
+    boolean isPinned(long ino) {
         return kv.get(Keys.open(vol, ino, session)) != null;
+    }
+
+    /** Persists that {@code holder} has the inode open, so the inode outlives a server restart while it does. */
+    void pin(long ino, long holder, byte[] value) {
+        w().put(Keys.open(vol, ino, holder), value);
+        w().put(Keys.sessionOpen(holder, ino), value);
+    }
+
+    void unpin(long ino, long holder) {
+        w().delete(Keys.open(vol, ino, holder));
+        w().delete(Keys.sessionOpen(holder, ino));
     }
 
     // ---- blocks --------------------------------------------------------------------------------
@@ -180,9 +206,13 @@ final class VolumeTx {
         InodeRecord after = r.withNlink(r.nlink() - 1).withCtime(now);
         if (after.nlink() > 0) {
             putInode(ino, after);
-        } else if (isOpen(ino)) {
+        } else if ((opens != null && opens.mayBeOpen(vol, ino)) || isOpen(ino)) {
             putInode(ino, after);
             w().put(Keys.orphan(vol, ino), Keys.ofLong(now));
+            // Opens live in memory; the orphan must survive a restart until its holders let go.
+            if (opens != null) opens.holders(vol, ino).forEach((holder, value) -> {
+                if (kv.get(Keys.open(vol, ino, holder)) == null) pin(ino, holder, value);
+            });
         } else {
             destroyInode(ino, r);
         }
