@@ -40,6 +40,8 @@ public final class TarnVfs implements Vfs {
     private final ObjectStore ownedStore;
     private final VolumeInfo volume;
     private final long session;
+    /** Set once {@link #exportState} handed the session to a successor: {@link #close} then leaves it open. */
+    private volatile boolean exported;
     private final BlockStore blocks;
     private final WriteBudget budget;
     private final BlockIds ids;
@@ -94,17 +96,20 @@ public final class TarnVfs implements Vfs {
     }
 
     private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, String volumeName, ClientConfig config) {
+        this(meta, store, ownsStore, meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid()), config, true);
+    }
+
+    private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, SessionInfo s, ClientConfig config, boolean fresh) {
         this.meta = meta;
         this.ownedStore = ownsStore ? store : null;
         this.config = config;
-        SessionInfo s = meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid());
         this.session = s.session();
         this.volume = s.volume();
         BlockCodec codec;
         try {
             codec = new BlockCodec(Compression.parse(volume.compression()));
         } catch (RuntimeException e) {
-            meta.closeSession(session);
+            if (fresh) meta.closeSession(session);
             throw e;
         }
         this.blocks = new BlockStore(store, new BlockKeys("", volume.uuid()), codec,
@@ -252,6 +257,19 @@ public final class TarnVfs implements Vfs {
         return new Created(attach(c, a, flags, false), a);
     }
 
+    /** The inode's OpenFile, created for its first handle; counts one more handle. */
+    private OpenFile share(Attr a) {
+        synchronized (files) {
+            Shared s = files.get(a.ino());
+            if (s == null) {
+                s = new Shared(new OpenFile(a.ino(), a, volume.blockSize(), meta, blocks, budget, ids, this::ctx));
+                files.put(a.ino(), s);
+            }
+            s.handles++;
+            return s.file;
+        }
+    }
+
     private long attach(Caller c, Attr a, int flags, boolean truncated) {
         OpenFile file = null;
         if (a.isFile()) {
@@ -372,6 +390,69 @@ public final class TarnVfs implements Vfs {
         if (dirs.remove(fh) == null) throw FsException.of(Errno.EBADF, "no open directory handle %d", fh);
     }
 
+    // ---- live upgrade ----------------------------------------------------------------------------
+
+    /**
+     * Hands this client to a successor process (ADR 0070): flushes every open file (EIO if one cannot be
+     * made durable; nothing is handed over then), and returns the session id, the id counters and the open
+     * file and directory handles. Call it with the FUSE session stopped, so no request runs meanwhile.
+     * Afterwards {@link #close} releases nothing and leaves the session open for {@link #resume}.
+     */
+    public byte[] exportState() {
+        List<VfsState.File> out = new ArrayList<>();
+        Map<OpenFile, Caller> toFlush = new java.util.IdentityHashMap<>();
+        for (Map.Entry<Long, FileHandle> e : new java.util.TreeMap<>(handles).entrySet()) {
+            FileHandle h = e.getValue();
+            if (h.file != null && OpenFlags.writable(h.flags)) toFlush.putIfAbsent(h.file, h.caller);
+            out.add(new VfsState.File(e.getKey(), h.ino, h.type, h.flags, h.caller, h.lastReadEnd));
+        }
+        toFlush.forEach((f, c) -> f.flush(c));
+        List<VfsState.Dir> ds = new ArrayList<>();
+        new java.util.TreeMap<>(dirs).forEach((fh, d) -> ds.add(new VfsState.Dir(fh, d.ino, d.caller)));
+        exported = true;
+        return new VfsState(volume.name(), session, requestIds.get() + 1, handleIds.get(), out, ds).encode();
+    }
+
+    /**
+     * Continues a client that {@link #exportState exported} its state, in this process: the same metadata
+     * session (its opens stay as they are on the server) and the same handle numbers. The caller keeps
+     * ownership of {@code meta} and {@code store}. EINVAL for bytes that are not such a state; ESTALE if the
+     * session has ended meanwhile.
+     */
+    public static TarnVfs resume(MetaService meta, ObjectStore store, ClientConfig config, byte[] state) {
+        return resume(meta, store, false, config, VfsState.decode(state));
+    }
+
+    /** Like {@link #resume(MetaService, ObjectStore, ClientConfig, byte[])}, opening the volume's own store. */
+    public static TarnVfs resume(MetaService meta, ClientConfig config, byte[] state) {
+        VfsState st = VfsState.decode(state);
+        return resume(meta, ObjectStores.open(meta.volume(st.volume()).storeUri()), true, config, st);
+    }
+
+    private static TarnVfs resume(MetaService meta, ObjectStore store, boolean ownsStore, ClientConfig config, VfsState st) {
+        VolumeInfo v = meta.volume(st.volume());
+        TarnVfs vfs = new TarnVfs(meta, store, ownsStore, new SessionInfo(st.session(), v), config, false);
+        try {
+            vfs.requestIds.accumulateAndGet(st.nextRequestId(), Math::max);
+            vfs.handleIds.accumulateAndGet(st.nextHandle(), Math::max);
+            meta.heartbeat(st.session()); // ESTALE now rather than at the first file operation
+            Map<Long, Attr> attrs = new HashMap<>();
+            for (VfsState.File f : st.files()) {
+                Attr a = attrs.computeIfAbsent(f.ino(), ino -> meta.getAttr(vfs.ctx(f.caller()), ino));
+                OpenFile file = a.isFile() ? vfs.share(a) : null;
+                FileHandle h = new FileHandle(f.ino(), f.type(), f.flags(), f.caller(), file);
+                h.lastReadEnd = f.lastReadEnd();
+                vfs.handles.put(f.fh(), h);
+            }
+            for (VfsState.Dir d : st.dirs()) vfs.dirs.put(d.fh(), new DirCursor(d.ino(), d.caller()));
+            return vfs;
+        } catch (RuntimeException e) {
+            vfs.exported = true; // a failed resume must not end the session the predecessor may still need
+            vfs.close();
+            throw e;
+        }
+    }
+
     // ---- the rest --------------------------------------------------------------------------------
 
     @Override
@@ -407,6 +488,7 @@ public final class TarnVfs implements Vfs {
     @Override
     public void close() {
         FsException first = null;
+        if (exported) handles.clear(); // the successor holds them now
         for (Long fh : new ArrayList<>(handles.keySet())) {
             try {
                 release(fh);
@@ -417,7 +499,7 @@ public final class TarnVfs implements Vfs {
         dirs.clear();
         heartbeat.interrupt();
         try {
-            meta.closeSession(session);
+            if (!exported) meta.closeSession(session);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "closing session {0}: {1}", session, e.getMessage());
         }
