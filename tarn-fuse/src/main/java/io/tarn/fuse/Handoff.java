@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
@@ -85,8 +86,18 @@ final class Handoff {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        UnixSocket s = UnixSocket.listen(path);
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        // Bound and listening under a temporary name, then renamed: the path appears only when a
+        // connect will succeed, and replaces a predecessor's socket atomically.
+        Path tmp = dir.resolve(path.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        UnixSocket s = UnixSocket.listen(tmp);
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            s.close();
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
         return s;
     }
 

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -68,7 +69,7 @@ class InProcessHandoffTest {
         Files.createDirectories(mnt.resolve("a/b"));
         CompletableFuture<Boolean> handedOff = handOffInBackground(control, Duration.ofSeconds(5));
         long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!Files.exists(control) && System.nanoTime() < deadline) Thread.onSpinWait();
+        while (!Files.exists(control) && System.nanoTime() < deadline) LockSupport.parkNanos(1_000_000);
         successor = FuseSession.takeOver(control, new MemoryFilesystem(), FuseConfig.defaults());
         assertTrue(handedOff.get());
         assertEquals(FuseSession.Outcome.HANDED_OFF, old.join(Duration.ofSeconds(5)));
@@ -109,7 +110,7 @@ class InProcessHandoffTest {
         assertTrue(pending.await(20, java.util.concurrent.TimeUnit.SECONDS), "READ never reached the old daemon");
         CompletableFuture<Boolean> handedOff = handOffInBackground(control, Duration.ofMillis(100));
         long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!Files.exists(control) && System.nanoTime() < deadline) Thread.onSpinWait();
+        while (!Files.exists(control) && System.nanoTime() < deadline) LockSupport.parkNanos(1_000_000);
         successor = FuseSession.takeOver(control, new MemoryFilesystem(io.tarn.fuse.Opened.DIRECT_IO), FuseConfig.defaults());
         assertTrue(handedOff.get());
         assertEquals("served by the successor", read.get(20, java.util.concurrent.TimeUnit.SECONDS));
