@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 
 /**
@@ -64,12 +65,14 @@ public final class MetaBenchmark {
             long dir = svc.mkdir(ctx, root, "measured", 0755).ino();
             long[] inos = new long[ops];
             List<Result> results = new ArrayList<>();
-            results.add(measure("create", ops, i -> inos[i] = svc.create(ctx, dir, "f" + i, 0644, 0).ino()));
+            // Mutations carry request ids as a remote client's do, so in-process figures include the at-most-once record too.
+            AtomicLong ids = new AtomicLong(1L << 40);
+            results.add(measure("create", ops, i -> inos[i] = svc.create(ctx.withRequestId(ids.incrementAndGet()), dir, "f" + i, 0644, 0).ino()));
             SplittableRandom random = new SplittableRandom(42);
             int[] order = random.ints(ops, 0, ops).toArray();
             results.add(measure("lookup", ops, i -> svc.lookup(ctx, dir, "f" + order[i])));
             results.add(measure("getattr", ops, i -> svc.getAttr(ctx, inos[order[i]])));
-            results.add(measure("rename", ops, i -> svc.rename(ctx, dir, "f" + i, dir, "r" + i, 0)));
+            results.add(measure("rename", ops, i -> svc.rename(ctx.withRequestId(ids.incrementAndGet()), dir, "f" + i, dir, "r" + i, 0)));
             if (threads > 1) results.add(concurrentGetAttr(svc, ctx, inos, threads));
             return results;
         } finally {
