@@ -4,6 +4,9 @@ import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -94,6 +97,11 @@ final class S3Clients {
             return StaticCredentialsProvider.create(AwsBasicCredentials.create(id.trim(), secret.trim()));
         }
         if (o.profile().isPresent()) return ProfileCredentialsProvider.create(o.profile().get());
+        // An on-premises endpoint has no instance or container role behind it: asking the cloud metadata
+        // addresses would only add seconds of timeouts (and traffic to addresses that are not the store).
+        if (o.endpoint().isPresent())
+            return AwsCredentialsProviderChain.of(SystemPropertyCredentialsProvider.create(),
+                    EnvironmentVariableCredentialsProvider.create(), ProfileCredentialsProvider.create());
         return DefaultCredentialsProvider.builder().build();
     }
 

@@ -42,6 +42,11 @@ final class S3Failures {
         }
         if (e instanceof ApiCallAttemptTimeoutException || e instanceof ApiCallTimeoutException)
             return new ObjectStoreException(store + ": " + what + " timed out", true, e);
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        if (m.startsWith("Unable to load credentials"))
+            // The SDK lists every provider it tried, several lines' worth; one actionable line is enough.
+            return new ObjectStoreException(store + ": " + what + " failed: no AWS credentials found (set AWS_ACCESS_KEY_ID and "
+                    + "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the URI options profile=NAME or credentials-file=PATH)", false, e);
         if (e instanceof SdkClientException) {
             Throwable io = rootIo(e);
             if (io != null)
