@@ -19,6 +19,7 @@ import java.time.Duration;
  * MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io]
  *                      [--no-keep-cache] [--readdirplus] [--writeback] [--timeout SECONDS]
  *                      [--allow-other] [--no-clone] [--stats] [--poll]
+ *                      [--no-default-permissions]
  * </pre>
  * {@code --handoff} listens on the mount's control socket for a successor; {@code --takeover}
  * becomes that successor (and listens in turn). {@code --poll} makes the workers wait in poll(2)
@@ -29,14 +30,14 @@ public final class MemfsMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io] [--no-keep-cache] [--readdirplus] [--writeback] [--timeout S] [--allow-other] [--no-clone] [--stats] [--poll]");
+            System.err.println("usage: MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io] [--no-keep-cache] [--readdirplus] [--writeback] [--timeout S] [--allow-other] [--no-clone] [--stats] [--poll] [--no-default-permissions]");
             System.exit(2);
         }
         Path mnt = Path.of(args[0]).toAbsolutePath().normalize();
         FuseConfig.Builder cfg = FuseConfig.builder().handleKillprivV2(true);
         MountOptions opts = MountOptions.at(mnt).withFsname("memfs").withSubtype("memfs");
         boolean handoff = false, takeover = false, stats = false;
-        int openFlags = Opened.KEEP_CACHE;
+        int openFlags = Opened.KEEP_CACHE | Opened.NOFLUSH; // memfs has nothing to do on close
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--workers" -> cfg.workers(Integer.parseInt(args[++i]));
@@ -55,6 +56,7 @@ public final class MemfsMain {
                 case "--no-clone" -> cfg.cloneQueues(false);
                 case "--stats" -> stats = true;
                 case "--poll" -> cfg.handoffReady(true);
+                case "--no-default-permissions" -> opts = opts.withDefaultPermissions(false); // memfs checks nothing then
                 default -> {
                     System.err.println("memfs: unknown option " + args[i]);
                     System.exit(2);
