@@ -53,6 +53,13 @@ public final class TarnVfs implements Vfs {
     private final Map<Long, DirCursor> dirs = new ConcurrentHashMap<>();
     private final Map<Long, Shared> files = new HashMap<>();
     private final Thread heartbeat;
+    /** Per inode, the size and mtime of the data this client last saw: an open finding the same keeps the kernel's pages. */
+    private final Map<Long, Long> seenVersions = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+            return size() > 100_000;
+        }
+    });
 
     private static final class FileHandle {
         final long ino;
@@ -61,6 +68,7 @@ public final class TarnVfs implements Vfs {
         final Caller caller;
         final OpenFile file;
         volatile long lastReadEnd;
+        boolean keepCache;
 
         FileHandle(long ino, int type, int flags, Caller caller, OpenFile file) {
             this.ino = ino;
@@ -288,8 +296,24 @@ public final class TarnVfs implements Vfs {
             else if (!fresh) file.revalidate(a);
         }
         long fh = handleIds.incrementAndGet();
-        handles.put(fh, new FileHandle(a.ino(), a.type(), flags, c, file));
+        FileHandle h = new FileHandle(a.ino(), a.type(), flags, c, file);
+        if (file != null) {
+            Long seen = seenVersions.put(a.ino(), version(a));
+            h.keepCache = !truncated && seen != null && seen == version(a);
+        }
+        handles.put(fh, h);
         return fh;
+    }
+
+    /** Size and mtime folded into one number; a change of either changes it (barring a 64-bit collision). */
+    private static long version(Attr a) {
+        return a.mtimeNs() * 0x9E3779B97F4A7C15L + a.size();
+    }
+
+    @Override
+    public boolean keepCache(long fh) {
+        FileHandle h = handles.get(fh);
+        return h != null && h.keepCache;
     }
 
     private FileHandle handle(long fh) {
@@ -341,7 +365,12 @@ public final class TarnVfs implements Vfs {
         FileHandle h = handles.remove(fh);
         if (h == null) throw FsException.of(Errno.EBADF, "no open file handle %d", fh);
         try {
-            if (h.file != null && OpenFlags.writable(h.flags)) h.file.flush(h.caller);
+            if (h.file != null && OpenFlags.writable(h.flags)) {
+                h.file.flush(h.caller);
+                // The kernel's pages hold what this client wrote: the committed version is what they show.
+                Attr after = h.file.lastCommit();
+                if (after != null) seenVersions.put(h.ino, version(after));
+            }
         } finally {
             try {
                 meta.release(ctx(h.caller), h.ino);

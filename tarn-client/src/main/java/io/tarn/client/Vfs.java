@@ -55,6 +55,15 @@ public interface Vfs extends AutoCloseable {
     /** Opens a file with open(2) flags ({@link OpenFlags}: access mode, O_TRUNC, O_APPEND); returns a handle. */
     long open(Caller c, long ino, int flags);
 
+    /**
+     * True if the file's data did not change since this client last had it in a page cache (same size and
+     * mtime as then), so the kernel may keep its cached pages for this open (close-to-open holds: the open
+     * itself asked the server).
+     */
+    default boolean keepCache(long fh) {
+        return false;
+    }
+
     /** A new file's handle and attributes. */
     record Created(long fh, Attr attr) {}
 

@@ -402,15 +402,20 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public Attr open(Ctx ctx, long ino, int flags) {
-        // Without O_TRUNC an open changes nothing durable: a transaction that only reads, plus a count in memory.
-        if ((flags & Permissions.OpenFlags.O_TRUNC) == 0) return opening(ctx, t -> {
+        // An open that truncates nothing changes nothing durable: a transaction that only reads, plus a
+        // count in memory. Only O_TRUNC of a non-empty file takes the logged, synced path.
+        Attr fast = opening(ctx, t -> {
+            InodeRecord cur = t.inodeOrNull(ino);
+            if ((flags & Permissions.OpenFlags.O_TRUNC) != 0 && cur != null && cur.isFile() && cur.size() > 0) return null;
             if (!t.openChanges.firstTime(ctx.session(), ctx.requestId())) return t.inode(ino).attr(ino);
             InodeRecord r = Attributes.open(t, ino, flags);
             Sessions.addOpen(t, ino);
             return r.attr(ino);
         });
+        if (fast != null) return fast;
         return mutate(ctx, "open", t -> {
             InodeRecord r = Attributes.open(t, ino, flags);
+            t.openChanges.firstTime(ctx.session(), ctx.requestId()); // a resend finds the file empty and comes the fast way
             Sessions.addOpen(t, ino);
             return r.attr(ino);
         });

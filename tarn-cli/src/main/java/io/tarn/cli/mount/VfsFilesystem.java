@@ -30,13 +30,21 @@ public final class VfsFilesystem implements FuseFilesystem {
     private static final long FUSE_ROOT = 1;
     private static final int NAME_MAX = 255;
 
-    private final Vfs vfs;
-    private final long root;
+    // Set once: at construction, or by importState in a process that took a live mount over.
+    private volatile Vfs vfs;
+    private volatile long root;
+    private final java.util.function.Function<byte[], Vfs> resume;
     private final ExecutorService slow = Executors.newVirtualThreadPerTaskExecutor();
 
     public VfsFilesystem(Vfs vfs) {
         this.vfs = vfs;
         this.root = vfs.rootIno();
+        this.resume = null;
+    }
+
+    /** A successor's filesystem: {@code resume} rebuilds the client from the predecessor's exported state. */
+    public VfsFilesystem(java.util.function.Function<byte[], Vfs> resume) {
+        this.resume = resume;
     }
 
     private long ino(long node) {
@@ -126,7 +134,11 @@ public final class VfsFilesystem implements FuseFilesystem {
 
     @Override
     public Opened open(Request r, long ino, int flags) {
-        return Opened.of(vfs.open(r.caller(), ino(ino), flags));
+        long fh = vfs.open(r.caller(), ino(ino), flags);
+        int f = vfs.keepCache(fh) ? Opened.KEEP_CACHE : 0;
+        // A read-only open has nothing to flush at close: spare the kernel the FLUSH round trip.
+        if ((flags & 3) == 0) f |= Opened.NOFLUSH;
+        return new Opened(fh, f);
     }
 
     @Override
@@ -246,5 +258,24 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public void access(Request r, long ino, int mask) {
         vfs.access(r.caller(), ino(ino), mask);
+    }
+
+    @Override
+    public byte[] exportState() {
+        if (vfs instanceof io.tarn.client.TarnVfs t) return t.exportState();
+        throw new UnsupportedOperationException(vfs.getClass().getName() + " cannot hand off its state");
+    }
+
+    @Override
+    public void importState(byte[] state) {
+        if (resume == null) throw new UnsupportedOperationException("this filesystem was not built to take a mount over");
+        Vfs v = resume.apply(state);
+        root = v.rootIno();
+        vfs = v;
+    }
+
+    /** The client served, once there is one (after importState in a successor). */
+    public Vfs vfs() {
+        return vfs;
     }
 }

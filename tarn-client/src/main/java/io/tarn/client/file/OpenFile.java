@@ -61,6 +61,8 @@ public final class OpenFile {
     private FsException uploadError;
     private final SupersededBlocks superseded;
     private boolean discarded;
+    /** The attributes the server returned for this client's last commit, or null. */
+    private volatile Attr lastCommit;
 
     /**
      * {@code contexts} makes the Ctx of each metadata call (each needs its own request id, or the server
@@ -79,6 +81,11 @@ public final class OpenFile {
         this.superseded = new SupersededBlocks(blocks);
         this.size = attr.size();
         this.committedSize = attr.size();
+    }
+
+    /** The attributes after this client's last commit of the file, or null if it committed nothing. */
+    public Attr lastCommit() {
+        return lastCommit;
     }
 
     /** True while writes are not yet committed (buffered, uploading, or uploaded). */
@@ -345,6 +352,7 @@ public final class OpenFile {
                 lock.unlock();
             }
             Attr after = meta.commitBlocks(contexts.apply(caller), ino, refs, newSize, mtime);
+            lastCommit = after;
             lock.lock();
             try {
                 for (BlockRef r : refs) {
