@@ -32,10 +32,33 @@ public interface MetaService extends AutoCloseable {
     /** Removes a volume's metadata (its objects are the caller's to delete first); ENOENT if unknown. */
     void deleteVolume(String name);
 
+    /**
+     * Changes how long a volume keeps history for time travel (seconds; 0 off, -1 forever); returns the
+     * volume. Shortening it lets garbage collection free blocks sooner.
+     */
+    default VolumeInfo setRetention(String name, long retentionSeconds) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service cannot change retention");
+    }
+
+    /** Live bytes and bytes held only for time travel; ENOENT if unknown. */
+    default VolumeUsage volumeUsage(String name) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service does not report volume usage");
+    }
+
     // ---- sessions ------------------------------------------------------------------------------
 
     /** Opens a client session on a volume (ENOENT if unknown); {@code clientName} is for operators. */
     SessionInfo openSession(String volume, String clientName);
+
+    /**
+     * Opens a read-only session on the volume as it was at {@code atEpochNs} (nanoseconds since the
+     * epoch): a time-travel view. Every namespace read answers as of that instant; every mutation fails
+     * with EROFS. EINVAL, naming the oldest instant available, if the instant is outside the volume's
+     * retention window. Heartbeat and close it like any session.
+     */
+    default SessionInfo openSession(String volume, String clientName, long atEpochNs) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service has no time travel");
+    }
 
     /** Keeps a session alive; ESTALE if the server has already expired it. */
     void heartbeat(long session);

@@ -13,7 +13,7 @@ final class Keys {
             SESSION_OPEN = 'P', DATA = 'v';
     // Sub-spaces inside one volume's DATA prefix.
     static final byte INODE = 'i', DENTRY = 'd', BLOCK = 'b', XATTR = 'x', OPEN = 'o', ORPHAN = 'z',
-            USAGE = 'u', COUNTER = 'c', GARBAGE = 'g', JOURNAL = 'j';
+            USAGE = 'u', COUNTER = 'c', GARBAGE = 'g', JOURNAL = 'j', HISTORY = 'h';
 
     private Keys() {}
 
@@ -121,6 +121,23 @@ final class Keys {
 
     static byte[] journal(long vol, long timeNs, long unique) {
         return ByteBuffer.allocate(26).put(DATA).putLong(vol).put(JOURNAL).putLong(timeNs).putLong(unique).array();
+    }
+
+    /** A checkpoint of the whole store taken at {@code timeNs} (value: its name). */
+    static byte[] checkpoint(long timeNs) {
+        return cat(checkpoints(), ofLong(timeNs));
+    }
+
+    static byte[] checkpoints() {
+        return global("checkpoint/");
+    }
+
+    /**
+     * The instant before which a volume's history is incomplete (records pruned, or retention was off);
+     * absent: complete since the volume was created.
+     */
+    static byte[] historyFloor(long vol) {
+        return cat(inVolume(vol, HISTORY), utf8("floor"));
     }
 
     /** The smallest key greater than every key starting with {@code prefix}. */

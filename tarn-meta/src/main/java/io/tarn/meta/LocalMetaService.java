@@ -12,6 +12,8 @@ import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
 import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeSpec;
+import io.tarn.api.VolumeUsage;
+import io.tarn.api.kv.KvCheckpoints;
 import io.tarn.api.kv.KvReader;
 import io.tarn.api.kv.KvStore;
 
@@ -55,9 +57,14 @@ public final class LocalMetaService implements MetaService {
     private final Journal journal = new Journal();
     private final OpenTable opens = new OpenTable();
     private final ConcurrentHashMap<Long, Long> sessionVolumes = new ConcurrentHashMap<>();
-    /** Volume records never change; a deleted volume takes its sessions along, so a stale entry is never reached. */
+    /** Volume records change only by setRetention, which updates this cache; a deleted volume takes its sessions along. */
     private final ConcurrentHashMap<Long, VolumeRecord> volumes = new ConcurrentHashMap<>();
     private final AtomicLong lastSweepNs = new AtomicLong(Long.MIN_VALUE);
+    /** Time-travel views and the checkpoints they start from (ADR 0080). */
+    private final TimeTravel history;
+    private final GarbageLedger garbage;
+    private volatile long checkpointIntervalNs = DEFAULT_CHECKPOINT_INTERVAL.toNanos();
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofHours(1);
 
     public LocalMetaService(KvStore kv) {
         this(kv, Clock.systemUTC());
@@ -68,7 +75,18 @@ public final class LocalMetaService implements MetaService {
     }
 
     public LocalMetaService(KvStore kv, InstantSource clock, Duration sessionTimeout) {
+        this(kv, clock, sessionTimeout, null);
+    }
+
+    /**
+     * With {@code checkpoints} (null: none) the service takes a checkpoint of the store every
+     * {@link #setCheckpointInterval interval} while some volume keeps history, so a time-travel view
+     * replays a bounded part of the journal.
+     */
+    public LocalMetaService(KvStore kv, InstantSource clock, Duration sessionTimeout, KvCheckpoints checkpoints) {
         this.kv = kv;
+        this.history = new TimeTravel(kv, checkpoints, this::now);
+        this.garbage = new GarbageLedger(kv, history, this::now, sessionTimeout.toNanos());
         this.clock = clock;
         this.timeoutNs = sessionTimeout.toNanos();
         this.startedNs = now();
@@ -133,7 +151,14 @@ public final class LocalMetaService implements MetaService {
     }
 
     @Override
+    public SessionInfo openSession(String volume, String clientName, long atEpochNs) {
+        maybeSweep();
+        return history.open(volume, atEpochNs);
+    }
+
+    @Override
     public void heartbeat(long session) {
+        if (history.heartbeat(session)) return;
         boolean alive = kv.write(w -> {
             SessionRecord s = Sessions.get(w, session);
             if (s == null) return false;
@@ -155,6 +180,7 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public void closeSession(long session) {
+        if (history.close(session)) return;
         kv.write(w -> {
             SessionRecord s = Sessions.get(w, session);
             if (s != null) Sessions.end(w, session, s, now(), journal, opens);
@@ -177,6 +203,7 @@ public final class LocalMetaService implements MetaService {
             return ids;
         });
         ended.forEach(sessionVolumes::remove);
+        history.expire(timeoutNs);
         if (!ended.isEmpty()) LOG.log(System.Logger.Level.INFO, "expired {0} session(s)", ended.size());
         return ended.size();
     }
@@ -186,15 +213,7 @@ public final class LocalMetaService implements MetaService {
      * transaction so writers are not stalled; returns how many. Runs with the session sweep.
      */
     public long pruneHistory() {
-        long total = 0;
-        for (VolumeRecord v : kv.read(Volumes::list)) {
-            int n;
-            do {
-                n = kv.write(w -> Journal.prune(w, v, now(), 10_000));
-                total += n;
-            } while (n == 10_000);
-        }
-        return total;
+        return history.prune();
     }
 
     /**
@@ -212,6 +231,11 @@ public final class LocalMetaService implements MetaService {
         if (last != Long.MIN_VALUE && now - last < timeoutNs / 2) return;
         if (lastSweepNs.compareAndSet(last, now)) {
             expireSessions();
+            try {
+                history.maybeCheckpoint(checkpointIntervalNs);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "taking a checkpoint failed: " + e.getMessage(), e);
+            }
             pruneHistory();
             purgeRetiredVolumes();
         }
@@ -241,6 +265,8 @@ public final class LocalMetaService implements MetaService {
 
     private <T> T query(Ctx ctx, Function<VolumeTx, T> op) {
         checkCtx(ctx);
+        TimeTravel.View view = history.view(ctx.session());
+        if (view != null) return view.store().read(r -> op.apply(new VolumeTx(r, view.volume(), ctx.session(), ctx.caller(), now())));
         return kv.read(r -> {
             long now = now();
             SessionRecord s = liveSession(r, ctx.session(), now);
@@ -252,6 +278,7 @@ public final class LocalMetaService implements MetaService {
     @SuppressWarnings("unchecked")
     private <T> T mutate(Ctx ctx, String op, Function<VolumeTx, T> work) {
         checkCtx(ctx);
+        readOnlyCheck(ctx);
         OpenTable.Changes changes = opens.changes();
         Outcome outcome;
         try {
@@ -295,8 +322,14 @@ public final class LocalMetaService implements MetaService {
         return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
     }
 
+    private void readOnlyCheck(Ctx ctx) {
+        if (history.isView(ctx.session()))
+            throw FsException.of(Errno.EROFS, "session %d is a read-only time-travel view", ctx.session());
+    }
+
     private long volumeIdOf(Ctx ctx) {
         checkCtx(ctx);
+        readOnlyCheck(ctx);
         long session = ctx.session();
         Long vol = sessionVolumes.get(session);
         if (vol != null) return vol;
@@ -394,6 +427,7 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public void access(Ctx ctx, long ino, int mask) {
+        if ((mask & W_OK) != 0 && ctx != null) readOnlyCheck(ctx);
         query(ctx, t -> {
             Attributes.access(t, ino, mask);
             return null;
@@ -402,6 +436,11 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public Attr open(Ctx ctx, long ino, int flags) {
+        if (ctx != null && history.isView(ctx.session())) {
+            if ((flags & Permissions.OpenFlags.O_ACCMODE) != 0 || (flags & Permissions.OpenFlags.O_TRUNC) != 0)
+                readOnlyCheck(ctx);
+            return query(ctx, t -> Attributes.open(t, ino, flags).attr(ino));
+        }
         // An open that truncates nothing changes nothing durable: a transaction that only reads, plus a
         // count in memory. Only O_TRUNC of a non-empty file takes the logged, synced path.
         Attr fast = opening(ctx, t -> {
@@ -423,6 +462,7 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public void release(Ctx ctx, long ino) {
+        if (ctx != null && history.isView(ctx.session())) return; // a view holds nothing open
         boolean durable = opening(ctx, t -> {
             if (Sessions.releaseWrites(t, ino)) return true;
             if (t.openChanges.firstTime(ctx.session(), ctx.requestId())) Sessions.release(t, ino);
@@ -515,8 +555,56 @@ public final class LocalMetaService implements MetaService {
         });
     }
 
+    // ---- history, checkpoints, garbage (ADR 0080) -----------------------------------------------
+
+    @Override
+    public VolumeInfo setRetention(String name, long retentionSeconds) {
+        if (retentionSeconds < -1)
+            throw FsException.of(Errno.EINVAL, "retention must be -1 (forever), 0 (off) or a number of seconds");
+        VolumeRecord after = kv.write(w -> {
+            VolumeRecord v = Volumes.byName(w, name);
+            VolumeRecord n = new VolumeRecord(v.id(), v.name(), v.uuid(), v.storeUri(), v.blockSize(), v.compression(),
+                    retentionSeconds, v.createdNs());
+            w.put(Keys.volume(v.id()), n.encode());
+            // History restarts now: nothing before can be rebuilt (a second's margin for mutations in flight).
+            if (v.retentionSeconds() == 0 && retentionSeconds != 0)
+                w.put(Keys.historyFloor(v.id()), Keys.ofLong(now() + 1_000_000_000L));
+            return n;
+        });
+        volumes.put(after.id(), after);
+        return after.info();
+    }
+
+    @Override
+    public VolumeUsage volumeUsage(String name) {
+        VolumeRecord v = kv.read(r -> Volumes.byName(r, name));
+        long[] live = kv.read(r -> new VolumeTx(r, v, 0, io.tarn.api.Caller.ROOT, now()).usage());
+        long[] held = new long[2];
+        garbage.forEachGarbage(name, g -> {
+            held[0] += g.storedLength();
+            held[1]++;
+        });
+        return new VolumeUsage(live[0], live[1], held[0], held[1], history.oldestInstant(v, now()));
+    }
+
+    /** Takes a checkpoint now (the server also takes them periodically); returns its time in ns. */
+    public long checkpoint() {
+        return history.checkpoint();
+    }
+
+    /** How often the sweep takes a checkpoint while some volume keeps history. */
+    public void setCheckpointInterval(Duration interval) {
+        checkpointIntervalNs = interval.toNanos();
+    }
+
+    /** What garbage collection and fsck ask this metadata. */
+    public GarbageLedger garbage() {
+        return garbage;
+    }
+
     @Override
     public void close() {
+        history.closeAll();
         kv.close();
     }
 }

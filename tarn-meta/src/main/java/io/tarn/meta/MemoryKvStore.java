@@ -61,6 +61,19 @@ public final class MemoryKvStore implements KvStore {
         }
     }
 
+    /** A consistent copy of everything committed, taken between write transactions (a checkpoint). */
+    public MemoryKvStore copy() {
+        writer.lock();
+        try {
+            checkOpen();
+            MemoryKvStore c = new MemoryKvStore();
+            data.forEach((k, v) -> c.data.put(k, v));
+            return c;
+        } finally {
+            writer.unlock();
+        }
+    }
+
     private KvReader committed() {
         return new KvReader() {
             @Override

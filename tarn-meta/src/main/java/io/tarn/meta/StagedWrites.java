@@ -19,10 +19,16 @@ import java.util.TreeMap;
 final class StagedWrites implements KvWriter {
     private static final byte[] TOMBSTONE = new byte[0];
     private final KvReader base;
-    private final NavigableMap<byte[], byte[]> pending = new TreeMap<>(Arrays::compareUnsigned);
+    private final NavigableMap<byte[], byte[]> pending;
 
     StagedWrites(KvReader base) {
+        this(base, new TreeMap<>(Arrays::compareUnsigned));
+    }
+
+    /** Over {@code pending} kept by the caller (a time-travel view keeps its replayed writes between reads). */
+    StagedWrites(KvReader base, NavigableMap<byte[], byte[]> pending) {
         this.base = base;
+        this.pending = pending;
     }
 
     @Override

@@ -30,10 +30,15 @@ final class Volumes {
         w.put(nameKey, Keys.ofLong(id));
         w.put(Keys.volume(id), v.encode());
         VolumeTx t = new VolumeTx(w, v, 0, io.tarn.api.Caller.ROOT, now);
-        t.addInode(VolumeRecord.ROOT_INO, new InodeRecord(ROOT_MODE, 0, 0, 2, 0, 0, now, now, now, 0, null));
+        t.addInode(VolumeRecord.ROOT_INO, rootInode(now));
         t.flushUsage();
         w.put(Keys.counter(id, "ino"), Keys.ofLong(FIRST_INO));
         return v;
+    }
+
+    /** A new volume's root directory, exactly as created (a time-travel view replays from it). */
+    static InodeRecord rootInode(long createdNs) {
+        return new InodeRecord(ROOT_MODE, 0, 0, 2, 0, 0, createdNs, createdNs, createdNs, 0, null);
     }
 
     static VolumeRecord byName(KvReader r, String name) {
