@@ -91,6 +91,23 @@ final class CallDispatcher {
                 in.end();
                 out.sessionInfo(svc.openSession(volume, client));
             }
+            case OPEN_VIEW -> {
+                String volume = in.str(), client = in.str();
+                long at = in.i64();
+                in.end();
+                out.sessionInfo(svc.openSession(volume, client, at));
+            }
+            case SET_RETENTION -> {
+                String volume = in.str();
+                long seconds = in.i64();
+                in.end();
+                out.volumeInfo(svc.setRetention(volume, seconds));
+            }
+            case VOLUME_USAGE -> {
+                String volume = in.str();
+                in.end();
+                out.volumeUsage(svc.volumeUsage(volume));
+            }
             case HEARTBEAT -> {
                 long s = in.i64();
                 in.end();

@@ -11,6 +11,7 @@ import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
 import io.tarn.api.VolumeInfo;
+import io.tarn.api.VolumeUsage;
 import io.tarn.api.VolumeSpec;
 
 import java.net.InetSocketAddress;
@@ -182,6 +183,23 @@ public final class RemoteMetaService implements MetaService {
         SessionInfo s = call(Op.OPEN_SESSION, WireOut.request(Op.OPEN_SESSION).str(volume).str(clientName), WireIn::sessionInfo);
         sessions.track(s.session());
         return s;
+    }
+
+    @Override
+    public SessionInfo openSession(String volume, String clientName, long atEpochNs) {
+        SessionInfo s = call(Op.OPEN_VIEW, WireOut.request(Op.OPEN_VIEW).str(volume).str(clientName).i64(atEpochNs), WireIn::sessionInfo);
+        sessions.track(s.session());
+        return s;
+    }
+
+    @Override
+    public VolumeInfo setRetention(String name, long retentionSeconds) {
+        return call(Op.SET_RETENTION, WireOut.request(Op.SET_RETENTION).str(name).i64(retentionSeconds), WireIn::volumeInfo);
+    }
+
+    @Override
+    public VolumeUsage volumeUsage(String name) {
+        return call(Op.VOLUME_USAGE, WireOut.request(Op.VOLUME_USAGE).str(name), WireIn::volumeUsage);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
 import io.tarn.api.VolumeInfo;
+import io.tarn.api.VolumeUsage;
 import io.tarn.api.VolumeSpec;
 
 import java.nio.charset.StandardCharsets;
@@ -168,6 +169,10 @@ final class WireIn {
         List<VolumeInfo> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) list.add(volumeInfo());
         return list;
+    }
+
+    VolumeUsage volumeUsage() {
+        return new VolumeUsage(i64(), i64(), i64(), i64(), i64());
     }
 
     SessionInfo sessionInfo() {

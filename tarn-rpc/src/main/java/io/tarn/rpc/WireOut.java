@@ -10,6 +10,7 @@ import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
 import io.tarn.api.VolumeInfo;
+import io.tarn.api.VolumeUsage;
 import io.tarn.api.VolumeSpec;
 
 import java.nio.charset.StandardCharsets;
@@ -166,6 +167,10 @@ final class WireOut {
         i32(list.size());
         for (VolumeInfo v : list) volumeInfo(v);
         return this;
+    }
+
+    WireOut volumeUsage(VolumeUsage u) {
+        return i64(u.liveBytes()).i64(u.liveInodes()).i64(u.historyBytes()).i64(u.historyBlocks()).i64(u.oldestInstantNs());
     }
 
     WireOut sessionInfo(SessionInfo s) {
