@@ -14,6 +14,10 @@ import java.util.regex.Pattern;
  * {@code tarn meta --data DIR --listen 127.0.0.1:PORT} in a child JVM, as an operator runs it. The first
  * start takes any free port; {@link #restart()} binds the same port and data folder again, so mounted
  * clients can ride through. Each start logs to its own file. {@link #close()} always leaves no server.
+ *
+ * <p>Start it from a JVM that holds no file open on a Tarn mount while the server is down: a spawned
+ * child inherits those descriptors and closing its copies sends FUSE FLUSH, which commits through the
+ * (absent) server, so the spawn itself would wait out the client's ride-through.
  */
 final class MetaServerProcess implements AutoCloseable {
     private static final Duration READY = Duration.ofSeconds(60);
