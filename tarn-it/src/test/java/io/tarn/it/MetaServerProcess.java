@@ -65,6 +65,15 @@ final class MetaServerProcess implements AutoCloseable {
         return b.toString();
     }
 
+    /** Waits until the current server's log has {@code text}; fails if the server ends or after {@code timeout}. */
+    void awaitLog(String text, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!Files.readString(logs.getLast()).contains(text)) {
+            if (process.waitFor(10, TimeUnit.MILLISECONDS) || System.nanoTime() > deadline)
+                throw new AssertionError("tarn meta never logged '" + text + "':\n" + logText());
+        }
+    }
+
     /** SIGKILL: no shutdown hook runs, the store is left as a crash leaves it. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();
