@@ -1,0 +1,33 @@
+package io.tarn.cli.mount;
+
+import io.tarn.client.ClientConfig;
+
+import java.util.List;
+
+/**
+ * JVM options that keep a mount daemon's resident memory near what its {@link ClientConfig} allows
+ * (ADR 0070): a heap sized for the client's buffers and caches plus a margin, a cap on direct memory
+ * (FUSE buffers, NIO's copies of heap buffers), and no unbounded per-thread NIO buffer cache. Without
+ * them the JVM takes a quarter of the machine's memory as its heap limit and lets garbage grow into it.
+ */
+public final class DaemonMemory {
+    /** Heap for everything that is not file data: metadata, open files, directory cursors, the JIT's garbage. */
+    static final long MARGIN = 160L << 20;
+    static final long DIRECT = 128L << 20;
+
+    private DaemonMemory() {}
+
+    /** The heap the client's file data can occupy, plus the margin. */
+    public static long heapBytes(ClientConfig c, int blockSize) {
+        long data = c.writeBufferBytes() + c.cacheBytes()
+                + (long) c.uploadConcurrency() * (blockSize + 4096)
+                + (long) c.downloadConcurrency() * blockSize;
+        return data + MARGIN;
+    }
+
+    /** Options to start the daemon's JVM with; {@code blockSize} is the largest block the volumes may use. */
+    public static List<String> jvmOptions(ClientConfig c, int blockSize) {
+        return List.of("-Xmx" + (heapBytes(c, blockSize) >> 20) + "m", "-XX:MaxDirectMemorySize=" + (DIRECT >> 20) + "m",
+                "-Djdk.nio.maxCachedBufferSize=262144", "-XX:+UseZGC", "-XX:+ZUncommit");
+    }
+}
