@@ -3,14 +3,16 @@ package io.tarn.server;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.api.MetaService;
-import io.tarn.api.kv.KvStore;
 import io.tarn.meta.LocalMetaService;
+import io.tarn.meta.rocksdb.RocksDbCheckpoints;
 import io.tarn.meta.rocksdb.RocksDbKvStore;
 import io.tarn.rpc.RpcServer;
+import io.tarn.server.gc.BackgroundCollector;
 
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,13 @@ public final class MetadataServer implements AutoCloseable {
     private final LocalMetaService service;
     private final RpcServer rpc;
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile BackgroundCollector collector;
+
+    /** Where the checkpoints of the store at {@code dataDir} live: a sibling folder {@code <dataDir>.checkpoints}. */
+    public static Path checkpointDir(Path dataDir) {
+        Path abs = dataDir.toAbsolutePath();
+        return abs.resolveSibling(abs.getFileName() + ".checkpoints");
+    }
 
     private MetadataServer(Path dataDir, LocalMetaService service, RpcServer rpc) {
         this.dataDir = dataDir;
@@ -43,10 +52,11 @@ public final class MetadataServer implements AutoCloseable {
      * server holds it) or the address cannot be bound.
      */
     public static MetadataServer start(Path dataDir, InetSocketAddress listen) {
-        KvStore kv = RocksDbKvStore.open(dataDir);
+        RocksDbKvStore kv = RocksDbKvStore.open(dataDir);
         LocalMetaService service;
         try {
-            service = new LocalMetaService(kv);
+            service = new LocalMetaService(kv, Clock.systemUTC(), LocalMetaService.DEFAULT_SESSION_TIMEOUT,
+                    new RocksDbCheckpoints(kv, checkpointDir(dataDir)));
         } catch (RuntimeException e) {
             kv.close();
             throw e;
@@ -62,7 +72,9 @@ public final class MetadataServer implements AutoCloseable {
             throw e;
         }
         LOG.log(INFO, "metadata server serving {0} on {1}", dataDir, rpc.address());
-        return new MetadataServer(dataDir, service, rpc);
+        MetadataServer server = new MetadataServer(dataDir, service, rpc);
+        server.collector = BackgroundCollector.start(service);
+        return server;
     }
 
     /** Parses {@code HOST:PORT} ({@code [v6addr]:PORT} for IPv6) as the CLI's --listen takes it; EINVAL if malformed. */
@@ -124,6 +136,7 @@ public final class MetadataServer implements AutoCloseable {
         synchronized (this) {
             if (terminated.getCount() == 0) return;
             try {
+                if (collector != null) collector.close();
                 rpc.close();
             } finally {
                 service.close();

@@ -56,12 +56,31 @@ public final class RocksDbKvStore implements KvStore {
     private boolean syncing;
     private volatile Throwable failure;
     private volatile boolean closed;
+    private boolean readOnly;
 
     private RocksDbKvStore(Options options, BloomFilter bloom, RocksDB db) {
         this.options = options;
         this.bloom = bloom;
         this.db = db;
         this.syncedSeq = db.getLatestSequenceNumber();
+    }
+
+    /**
+     * Opens a store (typically a {@link #checkpoint}) for reading only: several processes or views may
+     * open the same directory at once; writes fail with EIO. Nothing in {@code dir} is changed.
+     */
+    public static RocksDbKvStore openReadOnly(Path dir) {
+        BloomFilter bloom = new BloomFilter(10);
+        Options options = new Options().setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
+        try {
+            RocksDbKvStore s = new RocksDbKvStore(options, bloom, RocksDB.openReadOnly(options, dir.toString()));
+            s.readOnly = true;
+            return s;
+        } catch (Exception e) {
+            options.close();
+            bloom.close();
+            throw new FsException(Errno.EIO, "cannot open RocksDB read-only in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** Opens (creating if needed) the store in {@code dir}. */
@@ -129,6 +148,7 @@ public final class RocksDbKvStore implements KvStore {
 
     @Override
     public <T> T write(Function<KvWriter, T> work) {
+        if (readOnly) throw FsException.of(Errno.EROFS, "this RocksDB store is open read-only");
         lifecycle.readLock().lock();
         try {
             checkUsable();
@@ -275,7 +295,7 @@ public final class RocksDbKvStore implements KvStore {
         try {
             if (closed) return;
             closed = true;
-            try {
+            if (!readOnly) try {
                 db.syncWal();
             } catch (RocksDBException e) {
                 LOG.log(System.Logger.Level.WARNING, "WAL sync at close failed", e);
