@@ -16,9 +16,21 @@ import java.util.Map;
  * {@code readaheadBlocks} is how many blocks past a sequential read are fetched ahead (0: none).
  */
 public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int downloadConcurrency, long cacheBytes,
-                           int dirPageSize, RetryPolicy retry, Duration heartbeat, int readaheadBlocks) {
+                           int dirPageSize, RetryPolicy retry, Duration heartbeat, int readaheadBlocks, DiskCache diskCache) {
     public static final ClientConfig DEFAULTS = new ClientConfig(256L << 20, 16, 16, 256L << 20, 512,
-            RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2);
+            RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2, DiskCache.OFF);
+
+    /**
+     * The local disk cache of block objects: where, how large at most, and how much free space to leave on
+     * its file system (below that it stops caching). {@code dir == null}: no disk cache.
+     */
+    public record DiskCache(java.nio.file.Path dir, long maxBytes, long freeFloorBytes) {
+        public static final DiskCache OFF = new DiskCache(null, 0, 0);
+
+        public DiskCache {
+            if (maxBytes < 0 || freeFloorBytes < 0) throw FsException.of(Errno.EINVAL, "disk cache sizes must not be negative");
+        }
+    }
 
     public ClientConfig {
         if (writeBufferBytes <= 0) throw FsException.of(Errno.EINVAL, "write buffer must be positive");
@@ -26,35 +38,41 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
         if (cacheBytes < 0) throw FsException.of(Errno.EINVAL, "cache size must not be negative");
         if (dirPageSize < 1) throw FsException.of(Errno.EINVAL, "directory page size must be at least 1");
         if (readaheadBlocks < 0) throw FsException.of(Errno.EINVAL, "read-ahead must not be negative");
+        if (diskCache == null) diskCache = DiskCache.OFF;
     }
 
     public ClientConfig withWriteBuffer(long bytes) {
-        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks);
+        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache);
     }
 
     public ClientConfig withCache(long bytes) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat, readaheadBlocks);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache);
     }
 
     public ClientConfig withConcurrency(int uploads, int downloads) {
-        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks);
+        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache);
     }
 
     public ClientConfig withDirPageSize(int n) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat, readaheadBlocks);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat, readaheadBlocks, diskCache);
     }
 
     public ClientConfig withReadahead(int blocks) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, blocks);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, blocks, diskCache);
+    }
+
+    public ClientConfig withDiskCache(DiskCache d) {
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, d);
     }
 
     public ClientConfig withRetry(RetryPolicy p) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat, readaheadBlocks);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat, readaheadBlocks, diskCache);
     }
 
     /**
      * Parses options as given on a command line or in a file: {@code write-buffer}, {@code cache-size}
      * (sizes like 64M, 1G), {@code upload-concurrency}, {@code download-concurrency}, {@code dir-page-size}, {@code readahead} (blocks),
+     * {@code cache-dir} (a local disk cache; default size 10G, free-space floor 1G), {@code disk-cache-size}, {@code disk-free-floor},
      * {@code retry-attempts}, {@code retry-deadline} and {@code heartbeat} (durations like 500ms, 30s, 2m).
      * Unknown keys and bad values are EINVAL naming the key.
      */
@@ -71,8 +89,13 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
                     case "download-concurrency" -> c.withConcurrency(c.uploadConcurrency, Integer.parseInt(v));
                     case "dir-page-size" -> c.withDirPageSize(Integer.parseInt(v));
                     case "heartbeat" -> new ClientConfig(c.writeBufferBytes, c.uploadConcurrency, c.downloadConcurrency,
-                            c.cacheBytes, c.dirPageSize, c.retry, duration(v), c.readaheadBlocks);
+                            c.cacheBytes, c.dirPageSize, c.retry, duration(v), c.readaheadBlocks, c.diskCache);
                     case "readahead" -> c.withReadahead(Integer.parseInt(v));
+                    case "cache-dir" -> c.withDiskCache(new DiskCache(v.isEmpty() ? null : java.nio.file.Path.of(v),
+                            c.diskCache.dir() == null && c.diskCache.maxBytes() == 0 ? 10L << 30 : c.diskCache.maxBytes(),
+                            c.diskCache.freeFloorBytes() == 0 ? 1L << 30 : c.diskCache.freeFloorBytes()));
+                    case "disk-cache-size" -> c.withDiskCache(new DiskCache(c.diskCache.dir(), size(v), c.diskCache.freeFloorBytes()));
+                    case "disk-free-floor" -> c.withDiskCache(new DiskCache(c.diskCache.dir(), c.diskCache.maxBytes(), size(v)));
                     case "retry-attempts" -> {
                         r = new RetryPolicy(Integer.parseInt(v), r.baseDelay(), r.maxDelay(), r.deadline(), r.attemptTimeout());
                         yield c;

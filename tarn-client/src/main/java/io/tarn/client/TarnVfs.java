@@ -43,6 +43,8 @@ public final class TarnVfs implements Vfs {
     /** Set once {@link #exportState} handed the session to a successor: {@link #close} then leaves it open. */
     private volatile boolean exported;
     private final BlockStore blocks;
+    /** The disk cache in front of the store, or null; it does not own the store (close leaves that to its owner). */
+    private final io.tarn.client.block.DiskCachedObjectStore diskCache;
     private final WriteBudget budget;
     private final BlockIds ids;
     private final ClientConfig config;
@@ -120,6 +122,14 @@ public final class TarnVfs implements Vfs {
             if (fresh) meta.closeSession(session);
             throw e;
         }
+        ClientConfig.DiskCache dc = config.diskCache();
+        if (dc.dir() != null && dc.maxBytes() > 0) {
+            // One directory per volume: block keys are unique within a volume only.
+            diskCache = new io.tarn.client.block.DiskCachedObjectStore(store, dc.dir().resolve(volume.uuid()), dc.maxBytes(), dc.freeFloorBytes());
+            store = diskCache;
+        } else {
+            diskCache = null;
+        }
         this.blocks = new BlockStore(store, new BlockKeys("", volume.uuid()), codec,
                 config.uploadConcurrency(), config.downloadConcurrency(), config.cacheBytes(), config.retry());
         java.time.Duration deadline = config.retry().deadline();
@@ -149,6 +159,11 @@ public final class TarnVfs implements Vfs {
 
     public BlockStore blockStore() {
         return blocks;
+    }
+
+    /** The local disk cache, or null when the configuration has none. */
+    public io.tarn.client.block.DiskCachedObjectStore diskCache() {
+        return diskCache;
     }
 
     public WriteBudget writeBudget() {

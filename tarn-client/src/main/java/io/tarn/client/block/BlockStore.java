@@ -49,6 +49,13 @@ public final class BlockStore implements AutoCloseable {
             return size() > HEADERS_KEPT;
         }
     });
+    /** Blocks recently read by ranges (see {@link #read}). */
+    private final LinkedHashMap<Long, Boolean> rangeRead = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > 4096;
+        }
+    };
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tarn-block-", 0).factory());
     private final AtomicLong puts = new AtomicLong(), wholeGets = new AtomicLong(), rangeGets = new AtomicLong(),
             bytesUp = new AtomicLong(), bytesDown = new AtomicLong(), prefetches = new AtomicLong();
@@ -117,6 +124,9 @@ public final class BlockStore implements AutoCloseable {
     public void read(BlockRef ref, int from, int len, byte[] dst, int dstOff, boolean preferRange) {
         if (len == 0) return;
         byte[] cached = cache.getIfPresent(ref.blockId());
+        // A block read by ranges more than once is being revisited (a random reader over a working set):
+        // one whole fetch then costs less than a range request per read, and later reads hit the cache.
+        if (cached == null && preferRange && rangeReadBefore(ref.blockId())) preferRange = false;
         if (cached == null && preferRange) {
             byte[] part = tryChunks(ref, from, len);
             if (part != null) {
@@ -130,6 +140,13 @@ public final class BlockStore implements AutoCloseable {
             throw new FsException(Errno.EIO, "block object " + keys.key(ref.blockId()) + " holds " + plain.length
                     + " bytes, the block map says " + ref.length());
         System.arraycopy(plain, from, dst, dstOff, len);
+    }
+
+    /** Records a range read of the block; true if it had one before (bounded memory: old entries drop). */
+    private boolean rangeReadBefore(long blockId) {
+        synchronized (rangeRead) {
+            return rangeRead.put(blockId, Boolean.TRUE) != null;
+        }
     }
 
     /**

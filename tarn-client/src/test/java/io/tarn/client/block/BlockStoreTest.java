@@ -120,20 +120,35 @@ class BlockStoreTest {
         assertEquals(2, s.rangeGets());
         assertTrue(s.bytesDown() < 200_000, "moved " + s.bytesDown());
         assertEquals(0, blocks.cache().entries(), "partial reads do not fill the cache");
-        blocks.read(ref, 100, 50, out, 0, true);
-        assertArrayEquals(Arrays.copyOfRange(data, 100, 150), Arrays.copyOf(out, 50));
-        assertEquals(3, blocks.stats().rangeGets(), "the header is known now: one request");
-        blocks.read(ref, 3_000_000, 10, out, 0, true);
-        assertArrayEquals(Arrays.copyOfRange(data, 3_000_000, 3_000_010), Arrays.copyOf(out, 10));
-        assertEquals(4, blocks.stats().rangeGets());
         BlockStore fresh = new BlockStore(faulty, new BlockKeys("", "vol"), new BlockCodec(Compression.LZ4), 4, 4, 64 << 20, FAST);
         fresh.read(ref, 100, 50, out, 0, true);
+        assertArrayEquals(Arrays.copyOfRange(data, 100, 150), Arrays.copyOf(out, 50));
         assertEquals(1, fresh.stats().rangeGets(), "the first chunk comes with the header in one request");
         fresh.close();
+        BlockStore damaged = new BlockStore(faulty, new BlockKeys("", "vol"), new BlockCodec(Compression.LZ4), 4, 4, 64 << 20, FAST);
         faulty.inject(Op.GET, k -> true, new Fault.FlipBit(10), 1);
-        assertThrows(FsException.class, () -> blocks.read(ref, 1_000_000, 4096, out, 0, true), "a damaged chunk is caught");
-        blocks.read(ref, 0, 4096, out, 0, false);
-        assertEquals(1, blocks.stats().wholeGets(), "a sequential read fetches the whole block");
+        assertThrows(FsException.class, () -> damaged.read(ref, 1_000_000, 4096, out, 0, true), "a damaged chunk is caught");
+        damaged.close();
+        BlockStore sequential = new BlockStore(faulty, new BlockKeys("", "vol"), new BlockCodec(Compression.LZ4), 4, 4, 64 << 20, FAST);
+        sequential.read(ref, 0, 4096, out, 0, false);
+        assertEquals(1, sequential.stats().wholeGets(), "a sequential read fetches the whole block");
+        sequential.close();
+    }
+
+    @Test
+    void aBlockReadByRangesAgainIsFetchedWholeAndThenServedFromTheCache() {
+        byte[] data = BlockCodecTest.random(4 << 20, 6);
+        BlockRef ref = blocks.put(0, 6, data, data.length);
+        byte[] out = new byte[4096];
+        blocks.read(ref, 1_000_000, 4096, out, 0, true);
+        assertEquals(0, blocks.stats().wholeGets());
+        blocks.read(ref, 100, 50, out, 0, true);
+        assertArrayEquals(Arrays.copyOfRange(data, 100, 150), Arrays.copyOf(out, 50));
+        assertEquals(1, blocks.stats().wholeGets(), "revisited: fetched whole");
+        long requests = blocks.stats().rangeGets() + blocks.stats().wholeGets();
+        blocks.read(ref, 3_000_000, 10, out, 0, true);
+        assertArrayEquals(Arrays.copyOfRange(data, 3_000_000, 3_000_010), Arrays.copyOf(out, 10));
+        assertEquals(requests, blocks.stats().rangeGets() + blocks.stats().wholeGets(), "served from the cache");
     }
 
     @Test
