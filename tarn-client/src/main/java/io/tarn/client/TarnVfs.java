@@ -71,6 +71,9 @@ public final class TarnVfs implements Vfs {
         final OpenFile file;
         volatile long lastReadEnd;
         boolean keepCache;
+        /** Read-ahead state of a sequential reader: window in blocks, first block not yet asked for, last block entered. */
+        int window;
+        long prefetchedTo, lastBlockSeen;
 
         FileHandle(long ino, int type, int flags, Caller caller, OpenFile file) {
             this.ino = ino;
@@ -351,9 +354,32 @@ public final class TarnVfs implements Vfs {
         boolean random = offset != h.lastReadEnd;
         ByteBuffer b = f.read(h.caller, offset, size, random);
         h.lastReadEnd = offset + b.remaining();
-        if (!random && b.hasRemaining() && config.readaheadBlocks() > 0)
-            f.readAhead(h.caller, h.lastReadEnd / volume.blockSize() + (h.lastReadEnd % volume.blockSize() == 0 ? 0 : 1), config.readaheadBlocks());
+        if (random) {
+            h.window = 0;
+            h.prefetchedTo = 0;
+        } else if (b.hasRemaining() && config.readaheadBlocks() > 0) {
+            readAhead(h, f);
+        }
         return b;
+    }
+
+    /**
+     * Sequential readers get a read-ahead window that starts at the configured number of blocks and
+     * doubles each time the reader enters a new block, up to what a quarter of the block cache holds
+     * (at most 32 blocks), so enough fetches are in flight to cover the store's latency without a random
+     * reader ever flooding the cache. Only blocks not asked for yet are requested.
+     */
+    private void readAhead(FileHandle h, OpenFile f) {
+        int bs = volume.blockSize();
+        long next = (h.lastReadEnd + bs - 1) / bs;
+        int max = (int) Math.max(config.readaheadBlocks(), Math.min(32, config.cacheBytes() / 4 / bs));
+        if (h.window == 0) h.window = config.readaheadBlocks();
+        else if (next > h.lastBlockSeen) h.window = Math.min(max, h.window * 2);
+        h.lastBlockSeen = next;
+        long from = Math.max(next, h.prefetchedTo), to = next + h.window;
+        if (to <= from) return;
+        f.readAhead(h.caller, from, (int) (to - from));
+        h.prefetchedTo = to;
     }
 
     @Override
