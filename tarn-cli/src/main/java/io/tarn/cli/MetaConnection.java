@@ -5,7 +5,10 @@ import io.tarn.api.FsException;
 import io.tarn.api.MetaService;
 import io.tarn.api.kv.KvStore;
 import io.tarn.meta.LocalMetaService;
+import io.tarn.meta.rocksdb.RocksDbCheckpoints;
 import io.tarn.meta.rocksdb.RocksDbKvStore;
+import io.tarn.server.MetadataServer;
+import io.tarn.server.gc.BackgroundCollector;
 import io.tarn.rpc.RemoteMetaService;
 import io.tarn.rpc.RpcOptions;
 import java.io.IOException;
@@ -24,11 +27,14 @@ final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
     private final MetaService service;
     private final KvStore kv;
     private final Path dataDir;
+    /** Embedded only: garbage collection runs in whichever process holds the store (ADR 0080). */
+    private final BackgroundCollector collector;
 
     private MetaConnection(MetaService service, KvStore kv, Path dataDir) {
         this.service = service;
         this.kv = kv;
         this.dataDir = dataDir;
+        this.collector = service instanceof LocalMetaService local ? BackgroundCollector.start(local) : null;
     }
 
     static MetaConnection remote(String hostPort) {
@@ -44,7 +50,7 @@ final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
         Path endpoint = dir.resolve(ENDPOINT_FILE);
         String live = liveEndpoint(endpoint);
         if (live != null) return new MetaConnection(RemoteMetaService.connect(live, RpcOptions.defaults()), null, dir);
-        KvStore kv;
+        RocksDbKvStore kv;
         try {
             kv = RocksDbKvStore.open(dir.resolve("meta"));
         } catch (RuntimeException e) {
@@ -53,7 +59,8 @@ final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
             throw new FsException(Errno.EBUSY, "cannot open the metadata store in " + dir + " (in use by another tarn process?): "
                     + Main.oneLine(e), e);
         }
-        return new MetaConnection(new LocalMetaService(kv), kv, dir);
+        return new MetaConnection(new LocalMetaService(kv, java.time.Clock.systemUTC(), LocalMetaService.DEFAULT_SESSION_TIMEOUT,
+                new RocksDbCheckpoints(kv, MetadataServer.checkpointDir(dir.resolve("meta")))), kv, dir);
     }
 
     /** The address in an endpoint file if a server still answers there, else null. */
@@ -92,8 +99,14 @@ final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
         return dataDir;
     }
 
+    /** The in-process engine of an embedded connection, or null when the metadata is remote. */
+    LocalMetaService local() {
+        return service instanceof LocalMetaService local ? local : null;
+    }
+
     @Override
     public void close() {
+        if (collector != null) collector.close();
         try {
             service.close();
         } finally {

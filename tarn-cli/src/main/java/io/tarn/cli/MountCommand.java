@@ -44,6 +44,10 @@ final class MountCommand implements Callable<Integer> {
     Path log;
     @Option(names = "--ready-timeout", defaultValue = "120s", hidden = true) String readyTimeout;
 
+    @Option(names = "--at", paramLabel = "INSTANT",
+            description = "Mount a read-only view of the volume as it was at INSTANT: RFC 3339 (2026-11-25T09:41:00Z) or relative (-2h).")
+    String at;
+
     @Override
     public Integer call() throws Exception {
         Path mp = mountpoint.toAbsolutePath().normalize();
@@ -53,7 +57,9 @@ final class MountCommand implements Callable<Integer> {
             throw FsException.of(Errno.EBUSY, "mountpoint %s is in use (already mounted)", mp);
         MountDaemon.Settings settings = settings(mp);
         if (foreground) {
-            MountDaemon.run(meta.connect(), settings, ready ->
+            MountDaemon.Meta connection = at == null ? meta.connect()
+                    : new ViewConnection(meta.connect(), PastInstant.parse(at, java.time.Clock.systemUTC()));
+            MountDaemon.run(connection, settings, ready ->
                     System.err.printf("tarn: volume %s mounted at %s (%s)%n", volume, mp, ready));
             return 0;
         }
@@ -77,7 +83,7 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         ClientConfig client = ClientConfig.parse(tunables);
-        return new MountDaemon.Settings(volume, mp, store, client, allowOther, readOnly, defaultPermissions);
+        return new MountDaemon.Settings(volume, mp, store, client, allowOther, readOnly || at != null, defaultPermissions);
     }
 
     /** Starts this same command with --foreground as a detached process and waits until the mount is up. */
@@ -91,7 +97,13 @@ final class MountCommand implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
-        cmd.addAll(spec.commandLine().getParseResult().originalArgs());
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (at != null) { // the daemon must open the very instant this command was given, not "-2h" from later
+            for (int i = args.indexOf("--at"); i >= 0; i = args.indexOf("--at")) args.subList(i, Math.min(i + 2, args.size())).clear();
+            args.removeIf(x -> x.startsWith("--at="));
+            args.add("--at=" + java.time.Instant.ofEpochSecond(0, PastInstant.parse(at, java.time.Clock.systemUTC())));
+        }
+        cmd.addAll(args);
         cmd.add("--foreground");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

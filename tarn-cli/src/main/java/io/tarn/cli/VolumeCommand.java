@@ -6,6 +6,7 @@ import io.tarn.api.ObjectInfo;
 import io.tarn.api.ObjectStore;
 import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeSpec;
+import io.tarn.api.VolumeUsage;
 import io.tarn.objectstore.ObjectStores;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -19,10 +20,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code tarn volume create|list|info|delete}. */
+/** {@code tarn volume create|list|info|set|delete}. */
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
         subcommands = {VolumeCommand.Create.class, VolumeCommand.List.class, VolumeCommand.Info.class,
-                VolumeCommand.Delete.class})
+                VolumeCommand.Set.class, VolumeCommand.Delete.class})
 final class VolumeCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a volume.")
@@ -92,6 +93,34 @@ final class VolumeCommand {
                 out.printf("retention:   %s%n", v.retentionSeconds() < 0 ? "forever"
                         : v.retentionSeconds() == 0 ? "off" : v.retentionSeconds() + " s");
                 out.printf("created:     %s%n", Instant.ofEpochSecond(0, v.createdNs()));
+                try {
+                    VolumeUsage u = mc.service().volumeUsage(name);
+                    out.printf("live:        %s in %d inodes%n", Sizes.human(u.liveBytes()), u.liveInodes());
+                    out.printf("history:     %s in %d blocks held only for time travel%n", Sizes.human(u.historyBytes()), u.historyBlocks());
+                    out.printf("oldest view: %s%n", u.oldestInstantNs() < 0 ? "none" : Instant.ofEpochSecond(0, u.oldestInstantNs()));
+                } catch (FsException e) {
+                    if (e.errno() != Errno.ENOTSUP) throw e;
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true, description = "Change a volume's settings.")
+    static final class Set implements Callable<Integer> {
+        @Mixin MetaOptions meta;
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--retention", required = true,
+                description = "How long history is kept for time travel: 30d, 12h, 0 (off), -1 (forever).")
+        String retention;
+
+        @Override
+        public Integer call() {
+            try (MetaConnection mc = meta.connect()) {
+                VolumeInfo v = mc.service().setRetention(name, Sizes.seconds(retention));
+                spec.commandLine().getOut().printf("volume %s: retention %s%n", v.name(), v.retentionSeconds() < 0 ? "forever"
+                        : v.retentionSeconds() == 0 ? "off" : v.retentionSeconds() + " s");
             }
             return 0;
         }

@@ -1,0 +1,55 @@
+package io.tarn.cli;
+
+import io.tarn.server.gc.GcProgress;
+
+import java.io.PrintWriter;
+
+/**
+ * A one-line progress bar on stderr, redrawn at most ten times a second, only when stderr is a
+ * terminal (pipes and logs get the summary only).
+ */
+final class ProgressBar implements GcProgress, AutoCloseable {
+    private final PrintWriter err;
+    private final boolean tty;
+    private String phase = "";
+    private long total = -1, done;
+    private long lastDraw;
+
+    ProgressBar(PrintWriter err) {
+        this.err = err;
+        this.tty = System.console() != null && System.getenv("TARN_NO_PROGRESS") == null;
+    }
+
+    @Override
+    public synchronized void phase(String name, long total) {
+        if (tty && !phase.isEmpty()) draw(true);
+        this.phase = name;
+        this.total = total;
+        this.done = 0;
+    }
+
+    @Override
+    public synchronized void advance(long n) {
+        done += n;
+        if (tty && System.nanoTime() - lastDraw > 100_000_000L) draw(false);
+    }
+
+    private void draw(boolean last) {
+        lastDraw = System.nanoTime();
+        String line;
+        if (total > 0) {
+            int width = 30, filled = (int) Math.min(width, done * width / total);
+            line = String.format("%-22s [%s%s] %d/%d", phase, "#".repeat(filled), " ".repeat(width - filled), done, total);
+        } else {
+            line = String.format("%-22s %d", phase, done);
+        }
+        err.print("\r" + line + (last ? "\n" : ""));
+        err.flush();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (tty && !phase.isEmpty()) draw(true);
+        phase = "";
+    }
+}
