@@ -5,7 +5,6 @@ import io.tarn.api.FsException;
 import io.tarn.api.ObjectStore;
 import io.tarn.api.ObjectStoreException;
 import io.tarn.objectstore.ObjectStores;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,13 +24,9 @@ class AzureBadInputTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = AzuriteServer.start(dir);
+        server = AzuriteServer.shared();
     }
 
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) server.close();
-    }
 
     private static ObjectStoreException putFails(String uri) {
         try (ObjectStore s = ObjectStores.open(uri)) {

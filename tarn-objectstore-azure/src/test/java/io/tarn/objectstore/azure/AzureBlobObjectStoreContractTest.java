@@ -3,7 +3,6 @@ package io.tarn.objectstore.azure;
 import io.tarn.api.ObjectStore;
 import io.tarn.objectstore.ObjectStores;
 import io.tarn.testkit.store.ObjectStoreContract;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,13 +16,9 @@ class AzureBlobObjectStoreContractTest extends ObjectStoreContract {
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = AzuriteServer.start(dir);
+        server = AzuriteServer.shared();
     }
 
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) server.close();
-    }
 
     @Override
     protected ObjectStore open() throws Exception {

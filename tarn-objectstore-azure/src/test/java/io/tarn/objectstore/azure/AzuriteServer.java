@@ -41,6 +41,28 @@ public final class AzuriteServer implements AutoCloseable {
         this.port = port;
     }
 
+    private static AzuriteServer shared;
+
+    /**
+     * One Azurite for every test class of this JVM (starting node costs seconds on a loaded machine),
+     * stopped when the JVM exits. Tests isolate themselves with fresh containers.
+     */
+    public static synchronized AzuriteServer shared() throws Exception {
+        if (shared == null) {
+            Path dir = java.nio.file.Files.createTempDirectory("azurite-");
+            AzuriteServer s = start(dir);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    s.close();
+                } catch (InterruptedException ignored) {
+                    // the JVM is ending anyway
+                }
+            }));
+            shared = s;
+        }
+        return shared;
+    }
+
     /** Starts Azurite, or skips/fails the calling test as the class comment says. */
     public static AzuriteServer start(Path workDir) throws Exception {
         Optional<Path> exe = find();
