@@ -87,7 +87,8 @@ class ClientCrashTest {
         Files.move(kept.resolve("f" + BLOCK), kept.resolve("renamed"));
         expected.put("renamed", expected.remove("f" + BLOCK));
 
-        // A file still open at the kill: its fsynced part must survive, the rest may not.
+        // A file still open at the kill: its fsynced part must survive, the rest may or may not (starting dd
+        // below flushes it: the child's close of its inherited copy of the descriptor sends FUSE FLUSH).
         byte[] synced = random(rnd, 2 * BLOCK + 300);
         FileChannel open = FileChannel.open(mnt.resolve("open"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         write(open, 0, synced);
