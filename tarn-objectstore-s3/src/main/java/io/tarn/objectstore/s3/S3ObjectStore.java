@@ -4,7 +4,7 @@ import io.tarn.api.ObjectInfo;
 import io.tarn.api.ObjectStore;
 import io.tarn.api.ObjectStoreException;
 import io.tarn.objectstore.ObjectKeys;
-import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -18,6 +18,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -66,9 +67,17 @@ public final class S3ObjectStore implements ObjectStore {
         // Whole-object reads are checked against the stored checksum when there is one; a range has none.
         else if (options.checksums() == S3Options.Checksums.CRC32C) req.checksumMode(ChecksumMode.ENABLED);
         try {
-            ResponseBytes<GetObjectResponse> bytes = s3.getObjectAsBytes(req.build());
-            byte[] a = bytes.asByteArrayUnsafe();
-            return Optional.of(ByteBuffer.wrap(a));
+            // Read straight into an array of the announced length: the SDK's toBytes() grows a buffer
+            // and copies it again, which costs more than the network on loopback.
+            return Optional.of(s3.getObject(req.build(), (GetObjectResponse r, AbortableInputStream in) -> {
+                Long n = r.contentLength();
+                if (n == null) return ByteBuffer.wrap(in.readAllBytes());
+                byte[] a = new byte[Math.toIntExact(n)];
+                int got = in.readNBytes(a, 0, a.length);
+                if (got != a.length)
+                    throw new IOException("response body ended after " + got + " of " + a.length + " bytes");
+                return ByteBuffer.wrap(a);
+            }));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
