@@ -25,7 +25,7 @@ public final class ObjectStores {
         try {
             u = new URI(uri.trim());
         } catch (URISyntaxException e) {
-            throw FsException.of(Errno.EINVAL, "malformed object store URI %s: %s", uri, e.getReason());
+            throw FsException.of(Errno.EINVAL, "malformed object store URI %s: %s", shown(uri), e.getReason());
         }
         String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
         return switch (scheme) {
@@ -36,9 +36,22 @@ public final class ObjectStores {
                     if (p.scheme().equalsIgnoreCase(scheme)) yield p.open(u);
                 }
                 throw FsException.of(Errno.EINVAL, "unknown object store scheme '%s' in %s: this build knows %s",
-                        scheme, uri, knownSchemes());
+                        scheme, shown(uri), knownSchemes());
             }
         };
+    }
+
+    /**
+     * The URI as messages may show it: without user info and query, where a misplaced secret would be.
+     * Stores are named by scheme, bucket and path; options are not needed to recognise them.
+     */
+    static String shown(String uri) {
+        String t = uri.trim();
+        int q = t.indexOf('?');
+        if (q >= 0) t = t.substring(0, q) + "?...";
+        int at = t.indexOf('@'), start = t.indexOf("://");
+        if (at > 0 && start >= 0 && at > start) t = t.substring(0, start + 3) + "..." + t.substring(at);
+        return t;
     }
 
     /** The schemes this class path can open, for messages. */

@@ -32,6 +32,15 @@ class StoreUriTest {
     }
 
     @Test
+    void messagesOfObjectStoresHideQueriesAndUserInfo() {
+        for (String bad : new String[]{"swift://u:s3cr3t@c/p?x=1", "swift://c/p?token=s3cr3t", "s3://b/%zz?secret=s3cr3t"}) {
+            FsException e = assertThrows(FsException.class, () -> ObjectStores.open(bad).close(), bad);
+            assertEquals(Errno.EINVAL, e.errno());
+            assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
+        }
+    }
+
+    @Test
     void refusals() {
         for (String bad : new String[]{"s3://k:s3cr3t@b", "s3:///p", "s3://b:9000/p", "s3://b?aws-secret=s3cr3t",
                 "s3://b?token=s3cr3t", "s3://b?password=s3cr3t", "s3://b?regio=x", "s3://b/a//p"}) {
