@@ -23,9 +23,10 @@ import java.util.function.LongSupplier;
  */
 final class TimeTravel {
     /**
-     * Records stamped up to this long before a checkpoint's registered time may still have committed
-     * after it (the stamp is read inside the transaction, the checkpoint taken outside): replay starts
-     * this much earlier. Replaying a record already in the checkpoint is harmless (after-images, in order).
+     * A view replays from just after the newest record of its volume inside the checkpoint; a checkpoint
+     * with no record of the volume replays from this long before its registered time (a record stamped
+     * before it may have committed after it), and pruning keeps this much before a checkpoint. Replaying a
+     * record already in the checkpoint is harmless (after-images, applied in order).
      */
     static final long SLACK_NS = 60_000_000_000L;
     private static final int PAGE = 10_000;
@@ -83,25 +84,48 @@ final class TimeTravel {
         for (Checkpoint c : all.reversed()) {
             if (c.timeNs() > atNs || c.timeNs() < floor || c.timeNs() < v.createdNs()) continue;
             KvStore base = checkpoints.open(c.name());
-            boolean usable = base.read(r -> r.get(Keys.volume(v.id())) != null
-                    && r.scan(Keys.journal(v.id(), atNs + 1, 0), Keys.end(Keys.inVolume(v.id(), Keys.JOURNAL)), 1).isEmpty());
+            byte[][] last = new byte[1][];
+            boolean usable = base.read(r -> {
+                if (r.get(Keys.volume(v.id())) == null) return false;
+                last[0] = lastJournalKey(r, v.id());
+                return last[0] == null || Keys.longAt(last[0], 10) <= atNs;
+            });
             if (!usable) {
                 base.close();
                 continue;
             }
-            return replay(v, atNs, new ViewStore(base), Math.max(0, c.timeNs() - SLACK_NS), c.name());
+            // Replay what the checkpoint lacks: after its newest record of the volume (on a serial engine
+            // stamps follow commit order, so everything before it is inside), or from the slack without one.
+            byte[] from = last[0] != null ? Keys.after(last[0]) : Keys.journal(v.id(), Math.max(0, c.timeNs() - SLACK_NS), 0);
+            return replay(v, atNs, new ViewStore(base), from, c.name());
         }
         if (floor != Long.MIN_VALUE)
             throw FsException.of(Errno.EIO, "no checkpoint of volume %s to start a view at %s from", v.name(), show(atNs));
         ViewStore genesis = new ViewStore(new MemoryKvStore());
         genesis.build(w -> w.put(Keys.inode(v.id(), VolumeRecord.ROOT_INO), Volumes.rootInode(v.createdNs()).encode()));
-        return replay(v, atNs, genesis, 0, null);
+        return replay(v, atNs, genesis, Keys.journal(v.id(), 0, 0), null);
     }
 
-    /** Applies the volume's journal records with time in [from, at] to the view, in commit order. */
-    private View replay(VolumeRecord v, long atNs, ViewStore store, long fromNs, String checkpoint) {
+    /**
+     * The newest journal key of volume {@code vol} in {@code r}, or null: a binary search on the time
+     * with one-entry seeks (about 63), so finding a checkpoint's end costs no scan of its records.
+     */
+    static byte[] lastJournalKey(io.tarn.api.kv.KvReader r, long vol) {
+        byte[] end = Keys.end(Keys.inVolume(vol, Keys.JOURNAL));
+        if (r.scan(Keys.journal(vol, 0, 0), end, 1).isEmpty()) return null;
+        long lo = 0, hi = Long.MAX_VALUE; // a record at or after lo exists; none at or after hi
+        while (hi - lo > 1) {
+            long mid = lo + (hi - lo) / 2;
+            if (r.scan(Keys.journal(vol, mid, 0), end, 1).isEmpty()) hi = mid;
+            else lo = mid;
+        }
+        return r.scan(Keys.journal(vol, lo, 0), end, Integer.MAX_VALUE).getLast().key();
+    }
+
+    /** Applies the volume's journal records from key {@code fromKey} up to time {@code at} to the view, in commit order. */
+    private View replay(VolumeRecord v, long atNs, ViewStore store, byte[] fromKey, String checkpoint) {
         byte[] to = Keys.journal(v.id(), atNs + 1, 0);
-        byte[][] from = {Keys.journal(v.id(), fromNs, 0)};
+        byte[][] from = {fromKey};
         while (true) {
             List<KvEntry> page = kv.read(r -> r.scan(from[0], to, PAGE));
             store.build(w -> {
