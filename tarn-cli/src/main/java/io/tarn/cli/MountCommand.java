@@ -3,10 +3,10 @@ package io.tarn.cli;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.cli.mount.MountDaemon;
+import io.tarn.cli.mount.MountTakeover;
 import io.tarn.client.ClientConfig;
 import io.tarn.fuse.mount.MountTable;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,19 +43,26 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--log", paramLabel = "FILE", description = "Daemon log (default: DIR/logs/mount-VOLUME.log or ~/.tarn/logs).")
     Path log;
     @Option(names = "--ready-timeout", defaultValue = "120s", hidden = true) String readyTimeout;
-
     @Option(names = "--at", paramLabel = "INSTANT",
             description = "Mount a read-only view of the volume as it was at INSTANT: RFC 3339 (2026-11-25T09:41:00Z) or relative (-2h).")
     String at;
+    /** Used by `tarn upgrade`: take the live session of the daemon serving MOUNTPOINT over. */
+    @Option(names = "--takeover", hidden = true) boolean takeover;
 
     @Override
     public Integer call() throws Exception {
         Path mp = mountpoint.toAbsolutePath().normalize();
         if (!Files.isDirectory(mp))
             throw FsException.of(Errno.ENOENT, "mountpoint %s is not an existing directory", mp);
-        if (MountTable.find(mp).isPresent())
+        if (!takeover && MountTable.find(mp).isPresent())
             throw FsException.of(Errno.EBUSY, "mountpoint %s is in use (already mounted)", mp);
         MountDaemon.Settings settings = settings(mp);
+        if (takeover && foreground) {
+            MetaConnection mc = meta.connect();
+            MountTakeover.run(mc, settings, meta.embedded() ? meta.dataDir() : null, how ->
+                    System.err.printf("tarn: volume %s mounted at %s (%s)%n", volume, mp, how));
+            return 0;
+        }
         if (foreground) {
             MountDaemon.Meta connection = at == null ? meta.connect()
                     : new ViewConnection(meta.connect(), PastInstant.parse(at, java.time.Clock.systemUTC()));
@@ -83,31 +90,22 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         ClientConfig client = ClientConfig.parse(tunables);
-        return new MountDaemon.Settings(volume, mp, store, client, allowOther, readOnly || at != null, defaultPermissions);
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        args.removeAll(List.of("--foreground", "--takeover"));
+        return new MountDaemon.Settings(volume, mp, store, client, allowOther, readOnly || at != null, defaultPermissions, List.copyOf(args));
     }
 
     /** Starts this same command with --foreground as a detached process and waits until the mount is up. */
     private int background(Path mp) throws IOException, InterruptedException {
         Path logFile = log != null ? log.toAbsolutePath() : defaultLog();
-        Files.createDirectories(logFile.getParent());
-        List<String> cmd = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid");
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Main.class.getName());
         List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        args.add("--foreground");
         if (at != null) { // the daemon must open the very instant this command was given, not "-2h" from later
             for (int i = args.indexOf("--at"); i >= 0; i = args.indexOf("--at")) args.subList(i, Math.min(i + 2, args.size())).clear();
             args.removeIf(x -> x.startsWith("--at="));
             args.add("--at=" + java.time.Instant.ofEpochSecond(0, PastInstant.parse(at, java.time.Clock.systemUTC())));
         }
-        cmd.addAll(args);
-        cmd.add("--foreground");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = DaemonLauncher.start(args, logFile);
         long deadline = System.nanoTime() + Duration.ofSeconds(Sizes.seconds(readyTimeout)).toNanos();
         while (System.nanoTime() < deadline) {
             if (MountTable.find(mp).filter(m -> m.fstype().startsWith("fuse")).isPresent() && p.isAlive()) {
@@ -115,7 +113,7 @@ final class MountCommand implements Callable<Integer> {
                 return 0;
             }
             if (p.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                throw FsException.of(Errno.EIO, "mount failed: %s", lastLine(logFile));
+                throw FsException.of(Errno.EIO, "mount failed: %s", DaemonLauncher.lastLine(logFile));
             }
         }
         p.destroy();
@@ -140,18 +138,5 @@ final class MountCommand implements Callable<Integer> {
     private Path defaultLog() {
         Path base = meta.embedded() ? meta.dataDir() : Path.of(System.getProperty("user.home"), ".tarn");
         return base.resolve("logs").resolve("mount-" + volume + ".log");
-    }
-
-    private static String lastLine(Path logFile) {
-        try {
-            List<String> lines = Files.readAllLines(logFile);
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                String l = lines.get(i).strip();
-                if (l.startsWith("tarn: ")) return l.substring(6);
-            }
-            return lines.isEmpty() ? "no output (log " + logFile + ")" : lines.getLast().strip() + " (log " + logFile + ")";
-        } catch (IOException e) {
-            return "see " + logFile;
-        }
     }
 }

@@ -23,8 +23,9 @@ final class Programs {
     static Result run(Duration timeout, Path cwd, List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).directory(cwd == null ? null : cwd.toFile()).start();
         p.getOutputStream().close();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
+        // Own threads: the common pool may be busy with a test's long-running tasks (1 worker on 2 cores).
+        CompletableFuture<String> out = drainAsync(p.getInputStream());
+        CompletableFuture<String> err = drainAsync(p.getErrorStream());
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             throw new AssertionError(String.join(" ", cmd) + " did not finish within " + timeout);
@@ -47,6 +48,12 @@ final class Programs {
                 "-cp", classpath(), "io.tarn.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    static CompletableFuture<String> drainAsync(java.io.InputStream in) {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> f.complete(drain(in)));
+        return f;
     }
 
     static String drain(java.io.InputStream in) {

@@ -7,6 +7,7 @@ import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeSpec;
 import io.tarn.client.ClientConfig;
 import io.tarn.client.TarnVfs;
+import io.tarn.fuse.ControlSocket;
 import io.tarn.fuse.FuseConfig;
 import io.tarn.fuse.FuseSession;
 import io.tarn.fuse.MountOptions;
@@ -16,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -29,7 +31,7 @@ public final class MountDaemon {
 
     /** What to mount and how. {@code store} is only for a volume created on first embedded mount. */
     public record Settings(String volume, Path mountpoint, String store, ClientConfig client,
-                           boolean allowOther, boolean readOnly, boolean defaultPermissions) {}
+                           boolean allowOther, boolean readOnly, boolean defaultPermissions, List<String> args) {}
 
     /** The metadata side a daemon runs on: the service, and the embedded data folder if this process owns it. */
     public interface Meta extends AutoCloseable {
@@ -60,13 +62,17 @@ public final class MountDaemon {
                 }
                 MountOptions mo = MountOptions.at(s.mountpoint()).withFsname("tarn:" + v.name()).withSubtype("tarn")
                         .withAllowOther(s.allowOther()).withReadOnly(s.readOnly()).withDefaultPermissions(s.defaultPermissions());
-                FuseConfig fc = FuseConfig.builder().readdirplus(true, true).build();
+                FuseConfig fc = fuseConfig();
                 try (FuseSession session = FuseSession.mount(mo, new VfsFilesystem(vfs), fc)) {
                     Thread hook = new Thread(session::close, "tarn-umount-on-signal");
                     Runtime.getRuntime().addShutdownHook(hook);
                     session.start();
+                    // Ready for `tarn upgrade`: a successor may take this live session over.
+                    session.listenForHandoff(ControlSocket.pathFor(s.mountpoint()));
+                    MountRecord.write(s.mountpoint(), s.args());
                     onReady.accept("volume " + v.uuid() + ", store " + v.storeUri());
                     FuseSession.Outcome how = session.join();
+                    if (how != FuseSession.Outcome.HANDED_OFF) MountRecord.remove(s.mountpoint());
                     LOG.log(System.Logger.Level.INFO, "mount of {0} at {1} ended: {2}", v.name(), s.mountpoint(), how);
                     try {
                         Runtime.getRuntime().removeShutdownHook(hook);
@@ -95,7 +101,12 @@ public final class MountDaemon {
         }
     }
 
-    private static Path publish(Path dataDir, int port) throws IOException {
+    /** How Tarn's mounts serve FUSE; a successor taking a mount over must use the same. */
+    static FuseConfig fuseConfig() {
+        return FuseConfig.builder().readdirplus(true, true).build();
+    }
+
+    static Path publish(Path dataDir, int port) throws IOException {
         Path file = dataDir.resolve("meta.endpoint");
         Path tmp = dataDir.resolve("meta.endpoint.tmp");
         Files.writeString(tmp, "127.0.0.1:" + port + "\n");
