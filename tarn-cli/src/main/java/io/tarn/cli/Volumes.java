@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /** What volume commands share: the embedded default store and a probe of a store before use. */
-final class Volumes {
+public final class Volumes {
     private Volumes() {}
 
     /** With an embedded store the blocks go to DIR/objects; a server needs --store. */
@@ -20,7 +20,7 @@ final class Volumes {
     }
 
     /** Puts, reads back and deletes a probe object, so a bad store fails before any data is written. */
-    static void checkStore(String uri) {
+    public static void checkStore(String uri) {
         try (ObjectStore store = ObjectStores.open(uri)) {
             String key = ".tarn-probe-" + UUID.randomUUID();
             byte[] probe = "tarn probe".getBytes(StandardCharsets.US_ASCII);

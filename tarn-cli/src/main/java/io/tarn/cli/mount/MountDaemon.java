@@ -96,6 +96,7 @@ public final class MountDaemon {
             String store = s.store() != null ? s.store() : meta.defaultStore(s.volume());
             if (store == null)
                 throw FsException.of(Errno.ENOENT, "unknown volume %s (see tarn volume list; create it with tarn volume create)", s.volume());
+            io.tarn.cli.Volumes.checkStore(store); // a bad store fails here, before a volume points at it
             return meta.service().createVolume(new VolumeSpec(s.volume(), store, VolumeSpec.DEFAULT_BLOCK_SIZE, "lz4",
                     VolumeSpec.DEFAULT_RETENTION_SECONDS));
         }
