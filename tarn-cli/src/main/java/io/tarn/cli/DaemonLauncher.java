@@ -13,11 +13,17 @@ final class DaemonLauncher {
     private DaemonLauncher() {}
 
     static Process start(List<String> args, Path logFile) throws IOException {
+        return start(List.of(), args, logFile);
+    }
+
+    /** The same, with JVM options placed before this JVM's own, so that options the user gave win. */
+    static Process start(List<String> jvmOptions, List<String> args, Path logFile) throws IOException {
         Files.createDirectories(logFile.getParent());
         List<String> cmd = new ArrayList<>();
         // A new session, so that a terminal's hang-up or Ctrl-C does not reach the daemon.
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid");
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmOptions);
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

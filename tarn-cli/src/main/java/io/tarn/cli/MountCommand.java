@@ -105,7 +105,9 @@ final class MountCommand implements Callable<Integer> {
             args.removeIf(x -> x.startsWith("--at="));
             args.add("--at=" + java.time.Instant.ofEpochSecond(0, PastInstant.parse(at, java.time.Clock.systemUTC())));
         }
-        Process p = DaemonLauncher.start(args, logFile);
+        // The daemon's heap and direct memory are sized from its client options (ADR 0070).
+        Process p = DaemonLauncher.start(io.tarn.cli.mount.DaemonMemory.jvmOptions(settings(mp).client(),
+                io.tarn.api.VolumeSpec.DEFAULT_BLOCK_SIZE), args, logFile);
         long deadline = System.nanoTime() + Duration.ofSeconds(Sizes.seconds(readyTimeout)).toNanos();
         while (System.nanoTime() < deadline) {
             if (MountTable.find(mp).filter(m -> m.fstype().startsWith("fuse")).isPresent() && p.isAlive()) {
