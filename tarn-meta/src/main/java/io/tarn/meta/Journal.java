@@ -2,7 +2,6 @@ package io.tarn.meta;
 
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
-import io.tarn.api.kv.KvEntry;
 import io.tarn.api.kv.KvWriter;
 
 import java.io.ByteArrayInputStream;
@@ -11,7 +10,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -60,19 +58,6 @@ final class Journal {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /**
-     * Deletes up to {@code max} records of volume {@code v} older than its retention window; returns how
-     * many. (With checkpoints, records newer than the newest checkpoint before the window must stay.)
-     */
-    static int prune(KvWriter w, VolumeRecord v, long now, int max) {
-        if (v.retentionSeconds() <= 0) return 0;
-        long cutoff = now - v.retentionSeconds() * 1_000_000_000L;
-        byte[] from = Keys.inVolume(v.id(), Keys.JOURNAL);
-        List<KvEntry> old = w.scan(from, Keys.journal(v.id(), Math.max(0, cutoff), 0), max);
-        for (KvEntry e : old) w.delete(e.key());
-        return old.size();
     }
 
     /** Applies one journal record of volume {@code vol} to {@code target}: the redo half of a time-travel view. */
