@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code tarn mount --at} end to end: a live mount writes, overwrites, truncates, renames and deletes
  * over recorded instants; a read-only view mounted beside it at each instant shows the tree recorded
  * then (names, sizes, modes, mtimes, contents by SHA-256) and refuses writes with EROFS. Then fsck finds
- * a block deleted behind Tarn's back and an orphan put behind its back, and --repair removes the orphan only.
+ * a block deleted behind Tarn's back and an orphan put behind its back, --repair removes the orphan only,
+ * and --verify finds corrupted blocks.
  */
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class TimeTravelMountTest {
@@ -109,6 +110,8 @@ class TimeTravelMountTest {
         assertTrue(info.contains("history:"), info);
         String uuid = info.lines().filter(l -> l.startsWith("uuid:")).findFirst().orElseThrow().substring(5).trim();
         Path blocks = Path.of(data, "objects", uuid, "blocks");
+        Programs.Result clean = Programs.tarn(T, "fsck", "tt", "--verify", "--data", data);
+        assertEquals(0, clean.exit(), clean.out() + clean.err());
         Path victim;
         try (Stream<Path> s = Files.walk(blocks)) {
             victim = s.filter(Files::isRegularFile).sorted().toList().getLast();
@@ -128,6 +131,18 @@ class TimeTravelMountTest {
         assertTrue(Files.notExists(victim), "repair never recreates or deletes referenced blocks");
         Programs.Result gc = Programs.tarn(T, "gc", "tt", "--dry-run", "--data", data).ok();
         assertTrue(gc.out().contains("total:"), gc.out());
+
+        // --verify decodes every live block against the block map's checksum: flip one byte in each object.
+        try (Stream<Path> s = Files.walk(blocks)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                byte[] bytes = Files.readAllBytes(f);
+                bytes[bytes.length - 1] ^= 1;
+                Files.write(f, bytes);
+            }
+        }
+        Programs.Result corrupt = Programs.tarn(T, "fsck", "tt", "--verify", "--data", data);
+        assertEquals(1, corrupt.exit(), corrupt.out());
+        assertTrue(corrupt.out().contains("CORRUPT   " + uuid + "/blocks/"), corrupt.out());
     }
 
     private static void write(Path p, Random rnd, int size) throws IOException {
