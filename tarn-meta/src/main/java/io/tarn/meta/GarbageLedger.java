@@ -1,5 +1,6 @@
 package io.tarn.meta;
 
+import io.tarn.api.VolumeUsage;
 import io.tarn.api.kv.KvEntry;
 import io.tarn.api.kv.KvStore;
 
@@ -115,6 +116,19 @@ public final class GarbageLedger {
             }
             return new Clients(Math.max(1, hwm), oldest);
         });
+    }
+
+    /** Live bytes and inodes, stored bytes of garbage records (held only for time travel), oldest instant of a view. */
+    public VolumeUsage usage(String volume) {
+        VolumeRecord v = volume(volume);
+        long now = clock.getAsLong();
+        long[] live = kv.read(r -> new VolumeTx(r, v, 0, io.tarn.api.Caller.ROOT, now).usage());
+        long[] held = new long[2];
+        forEachGarbage(volume, g -> {
+            held[0] += g.storedLength();
+            held[1]++;
+        });
+        return new VolumeUsage(live[0], live[1], held[0], held[1], history.oldestInstant(v, now));
     }
 
     long sessionTimeoutNs() {

@@ -559,32 +559,14 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public VolumeInfo setRetention(String name, long retentionSeconds) {
-        if (retentionSeconds < -1)
-            throw FsException.of(Errno.EINVAL, "retention must be -1 (forever), 0 (off) or a number of seconds");
-        VolumeRecord after = kv.write(w -> {
-            VolumeRecord v = Volumes.byName(w, name);
-            VolumeRecord n = new VolumeRecord(v.id(), v.name(), v.uuid(), v.storeUri(), v.blockSize(), v.compression(),
-                    retentionSeconds, v.createdNs());
-            w.put(Keys.volume(v.id()), n.encode());
-            // History restarts now: nothing before can be rebuilt (a second's margin for mutations in flight).
-            if (v.retentionSeconds() == 0 && retentionSeconds != 0)
-                w.put(Keys.historyFloor(v.id()), Keys.ofLong(now() + 1_000_000_000L));
-            return n;
-        });
+        VolumeRecord after = kv.write(w -> Volumes.setRetention(w, name, retentionSeconds, now()));
         volumes.put(after.id(), after);
         return after.info();
     }
 
     @Override
     public VolumeUsage volumeUsage(String name) {
-        VolumeRecord v = kv.read(r -> Volumes.byName(r, name));
-        long[] live = kv.read(r -> new VolumeTx(r, v, 0, io.tarn.api.Caller.ROOT, now()).usage());
-        long[] held = new long[2];
-        garbage.forEachGarbage(name, g -> {
-            held[0] += g.storedLength();
-            held[1]++;
-        });
-        return new VolumeUsage(live[0], live[1], held[0], held[1], history.oldestInstant(v, now()));
+        return garbage.usage(name);
     }
 
     /** Takes a checkpoint now (the server also takes them periodically); returns its time in ns. */

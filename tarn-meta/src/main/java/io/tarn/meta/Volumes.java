@@ -75,6 +75,21 @@ final class Volumes {
         return v.id();
     }
 
+    /**
+     * Changes a volume's retention. Turning history on starts it now: nothing before can be rebuilt
+     * (the floor gets a second's margin for mutations still using the cached record).
+     */
+    static VolumeRecord setRetention(KvWriter w, String name, long retentionSeconds, long now) {
+        if (retentionSeconds < -1)
+            throw FsException.of(Errno.EINVAL, "retention must be -1 (forever), 0 (off) or a number of seconds");
+        VolumeRecord v = byName(w, name);
+        VolumeRecord n = new VolumeRecord(v.id(), v.name(), v.uuid(), v.storeUri(), v.blockSize(), v.compression(),
+                retentionSeconds, v.createdNs());
+        w.put(Keys.volume(v.id()), n.encode());
+        if (v.retentionSeconds() == 0 && retentionSeconds != 0) w.put(Keys.historyFloor(v.id()), Keys.ofLong(now + 1_000_000_000L));
+        return n;
+    }
+
     /** Volumes retired but not yet purged (a purge cut short by a crash resumes from here). */
     static List<Long> retired(KvReader r) {
         byte[] prefix = Keys.retiredAll();
