@@ -109,10 +109,35 @@ public final class TarnVfs implements Vfs {
     }
 
     private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, String volumeName, ClientConfig config) {
-        this(meta, store, ownsStore, meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid()), config, true);
+        this(meta, store, ownsStore, meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid()), config, true, null);
+    }
+
+    /**
+     * A client of an encrypted volume (ADR 0090): {@code key} (32 bytes, kept on this client) must match
+     * {@code keyCheck}, the value recorded when the volume was made encrypted; a missing or wrong key is
+     * refused with EACCES before a session is opened or any object is touched.
+     */
+    public TarnVfs(MetaService meta, ObjectStore store, String volumeName, ClientConfig config, byte[] key, byte[] keyCheck) {
+        this(meta, store, false, volumeName, config, checkedCipher(meta, volumeName, key, keyCheck));
+    }
+
+    private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, String volumeName, ClientConfig config,
+                    io.tarn.client.block.BlockCipher cipher) {
+        this(meta, store, ownsStore, meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid()), config, true, cipher);
+    }
+
+    private static io.tarn.client.block.BlockCipher checkedCipher(MetaService meta, String volumeName, byte[] key, byte[] keyCheck) {
+        String uuid = meta.volume(volumeName).uuid();
+        io.tarn.client.block.BlockCipher.verifyKey(key, uuid, keyCheck);
+        return new io.tarn.client.block.BlockCipher(key, uuid);
     }
 
     private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, SessionInfo s, ClientConfig config, boolean fresh) {
+        this(meta, store, ownsStore, s, config, fresh, null);
+    }
+
+    private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, SessionInfo s, ClientConfig config, boolean fresh,
+                    io.tarn.client.block.BlockCipher cipher) {
         this.meta = meta;
         this.ownedStore = ownsStore ? store : null;
         this.config = config;
@@ -120,7 +145,7 @@ public final class TarnVfs implements Vfs {
         this.volume = s.volume();
         BlockCodec codec;
         try {
-            codec = new BlockCodec(Compression.parse(volume.compression()));
+            codec = new BlockCodec(Compression.parse(volume.compression()), cipher);
         } catch (RuntimeException e) {
             if (fresh) meta.closeSession(session);
             throw e;

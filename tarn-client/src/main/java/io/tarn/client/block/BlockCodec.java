@@ -17,9 +17,24 @@ public final class BlockCodec {
     static final int CIPHER_NONE = 0;
 
     private final Compression compression;
+    private final BlockCipher cipher;
 
     public BlockCodec(Compression compression) {
+        this(compression, null);
+    }
+
+    /**
+     * A codec that encrypts every object with {@code cipher} (AES-256-GCM, ADR 0090) after compressing,
+     * and refuses to decode unencrypted objects; {@code cipher} null means plain objects as before.
+     */
+    public BlockCodec(Compression compression, BlockCipher cipher) {
         this.compression = compression;
+        this.cipher = cipher;
+    }
+
+    /** Whether objects are encrypted (then none is stored raw in the ranged-read sense: no chunk table). */
+    public boolean encrypted() {
+        return cipher != null;
     }
 
     public Compression compression() {
@@ -39,6 +54,8 @@ public final class BlockCodec {
 
     /** The most bytes {@link #encode} may need for a block of {@code len} bytes. */
     public int maxEncodedLength(int len) {
+        if (cipher != null) return BlockFormat.headerLength(false, len) + BlockCipher.TAG_BYTES
+                + (compression == Compression.NONE ? len : Math.max(len, compression.maxCompressedLength(len)));
         int raw = BlockFormat.headerLength(true, len) + len;
         return compression == Compression.NONE ? raw : Math.max(raw, BlockFormat.headerLength(false, len) + compression.maxCompressedLength(len));
     }
@@ -50,6 +67,7 @@ public final class BlockCodec {
     public Encoded encode(long blockId, byte[] src, int off, int len, byte[] out) {
         if (len < 0 || len > BlockFormat.MAX_PLAIN) throw new IllegalArgumentException("block of " + len + " bytes");
         if (out.length < maxEncodedLength(len)) throw new IllegalArgumentException("output buffer too small");
+        if (cipher != null) return encodeEncrypted(blockId, src, off, len, out);
         if (compression != Compression.NONE && len > 0) {
             int head = BlockFormat.headerLength(false, len);
             int n = compression.compress(src, off, len, out, head);
@@ -74,6 +92,49 @@ public final class BlockCodec {
         return new Encoded(ByteBuffer.wrap(out, 0, head + len).slice(), crc, true);
     }
 
+    /**
+     * Compress (if it saves 1/16) into {@code out} after the header, then encrypt that in place (or the
+     * plain bytes straight from {@code src}). No chunk table: a GCM tag covers the whole payload, so a
+     * ranged read could not verify a part. The plain CRC is left 0, since a CRC of the plain bytes would
+     * tell which objects hold equal blocks; the GCM tag authenticates them instead.
+     */
+    private Encoded encodeEncrypted(long blockId, byte[] src, int off, int len, byte[] out) {
+        int head = BlockFormat.headerLength(false, len);
+        int codecId = Compression.NONE.id;
+        byte[] body = src;
+        int bodyOff = off, bodyLen = len;
+        if (compression != Compression.NONE && len > 0) {
+            int n = compression.compress(src, off, len, out, head);
+            if (n < len - (len >>> 4)) {
+                codecId = compression.id;
+                body = out;
+                bodyOff = head;
+                bodyLen = n;
+            }
+        }
+        byte[] nonce = BlockCipher.newNonce();
+        int payloadLen = bodyLen + BlockCipher.TAG_BYTES;
+        // First with the payload CRC 0: those header bytes are the associated data (the CRC of the
+        // ciphertext cannot be known before encrypting); then again with the CRC filled in.
+        BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, codecId, BlockCipher.CIPHER_ID,
+                head, blockId, len, payloadLen, 0, 0, BlockFormat.CHUNK_SHIFT, new int[0], nonce));
+        byte[] aad = java.util.Arrays.copyOf(out, BlockFormat.FIXED);
+        int n = cipher.encrypt(nonce, aad, aad.length, body, bodyOff, bodyLen, out, head);
+        if (n != payloadLen) throw new IllegalStateException("GCM wrote " + n + " bytes, expected " + payloadLen);
+        int crc = BlockFormat.crc(out, head, n);
+        BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, codecId, BlockCipher.CIPHER_ID,
+                head, blockId, len, payloadLen, crc, 0, BlockFormat.CHUNK_SHIFT, new int[0], nonce));
+        return new Encoded(ByteBuffer.wrap(out, 0, head + n).slice(), crc, false);
+    }
+
+    /** The associated data of an encrypted object: its fixed header bytes with the payload CRC zeroed. */
+    private static byte[] aad(ByteBuffer object) {
+        byte[] a = new byte[BlockFormat.FIXED];
+        object.duplicate().get(a);
+        java.util.Arrays.fill(a, 28, 32, (byte) 0);
+        return a;
+    }
+
     /** The plain bytes of a whole object, verified against everything the header and {@code blockId} promise. */
     public byte[] decode(String key, long blockId, ByteBuffer object) {
         return decode(key, blockId, object, false, 0);
@@ -89,6 +150,7 @@ public final class BlockCodec {
     private byte[] decode(String key, long blockId, ByteBuffer object, boolean checkCrc, int expectedCrc) {
         try {
             BlockFormat.Header h = checkedHeader(object, blockId);
+            checkCipher(h);
             if (checkCrc && h.payloadCrc() != expectedCrc)
                 throw new BlockFormat.Corrupt("payload checksum differs from the block map's");
             int size = object.remaining();
@@ -100,9 +162,6 @@ public final class BlockCodec {
             if (BlockFormat.crc(p) != h.payloadCrc()) throw new BlockFormat.Corrupt("payload checksum mismatch");
             Compression c = Compression.byId(h.codec());
             if (c == null) throw new BlockFormat.Corrupt("codec id " + h.codec() + " is not known to this build");
-            if (c == Compression.NONE && h.chunkCrcs().length != BlockFormat.chunks(h.plainLength()))
-                throw new BlockFormat.Corrupt("raw block without its chunk table");
-            byte[] plain = new byte[h.plainLength()];
             byte[] src;
             int srcOff;
             if (p.hasArray()) {
@@ -113,6 +172,10 @@ public final class BlockCodec {
                 p.duplicate().get(src);
                 srcOff = 0;
             }
+            if (cipher != null) return decrypted(object, h, src, srcOff, c);
+            if (c == Compression.NONE && h.chunkCrcs().length != BlockFormat.chunks(h.plainLength()))
+                throw new BlockFormat.Corrupt("raw block without its chunk table");
+            byte[] plain = new byte[h.plainLength()];
             if (!c.decompress(src, srcOff, h.payloadLength(), plain)) throw new BlockFormat.Corrupt(c.volumeName() + " payload does not decode");
             if (c != Compression.NONE && BlockFormat.crc(plain, 0, plain.length) != h.plainCrc())
                 throw new BlockFormat.Corrupt("plain checksum mismatch");
@@ -120,6 +183,19 @@ public final class BlockCodec {
         } catch (BlockFormat.Corrupt e) {
             throw corrupt(key, e.getMessage());
         }
+    }
+
+    /** Authenticates and decrypts a payload whose CRC already matched, then decompresses it. */
+    private byte[] decrypted(ByteBuffer object, BlockFormat.Header h, byte[] src, int srcOff, Compression c) {
+        byte[] aad = aad(object);
+        byte[] body = cipher.decrypt(h.nonce(), aad, aad.length, src, srcOff, h.payloadLength());
+        if (c == Compression.NONE) {
+            if (body.length != h.plainLength()) throw new BlockFormat.Corrupt("decrypted " + body.length + " bytes, header says " + h.plainLength());
+            return body;
+        }
+        byte[] plain = new byte[h.plainLength()];
+        if (!c.decompress(body, 0, body.length, plain)) throw new BlockFormat.Corrupt(c.volumeName() + " payload does not decode");
+        return plain;
     }
 
     /**
@@ -146,7 +222,8 @@ public final class BlockCodec {
     public byte[] decodeChunks(String key, long blockId, ByteBuffer header, int firstChunk, ByteBuffer chunks) {
         try {
             BlockFormat.Header h = checkedHeader(header, blockId);
-            if (h.codec() != Compression.NONE.id) return null;
+            checkCipher(h);
+            if (h.codec() != Compression.NONE.id || h.cipher() != CIPHER_NONE) return null;
             int from = firstChunk << BlockFormat.CHUNK_SHIFT;
             if (firstChunk < 0 || from > h.plainLength()) throw new BlockFormat.Corrupt("chunk " + firstChunk + " out of range");
             byte[] out = new byte[chunks.remaining()];
@@ -169,9 +246,20 @@ public final class BlockCodec {
         BlockFormat.Header h = BlockFormat.read(object);
         if (h.blockId() != blockId)
             throw new BlockFormat.Corrupt(String.format("holds block %016x, not %016x", h.blockId(), blockId));
-        if (h.cipher() != CIPHER_NONE)
-            throw new BlockFormat.Corrupt("encrypted with cipher " + h.cipher() + ", which this client cannot decrypt");
         return h;
+    }
+
+    /**
+     * An encrypted volume accepts only encrypted objects: a plain object put under a block id by whoever
+     * controls the store would otherwise pass every CRC and be returned as file bytes.
+     */
+    private void checkCipher(BlockFormat.Header h) {
+        if (cipher == null && h.cipher() != CIPHER_NONE)
+            throw new BlockFormat.Corrupt("encrypted with cipher " + h.cipher() + ", which this client cannot decrypt");
+        if (cipher != null && h.cipher() == CIPHER_NONE)
+            throw new BlockFormat.Corrupt("not encrypted, but the volume is");
+        if (cipher != null && h.cipher() != BlockCipher.CIPHER_ID)
+            throw new BlockFormat.Corrupt("encrypted with cipher " + h.cipher() + ", which this client cannot decrypt");
     }
 
     static FsException corrupt(String key, String why) {

@@ -40,15 +40,22 @@ final class BlockFormat {
 
     /** Decoded header fields; {@code chunkCrcs} is empty unless the payload is stored raw. */
     record Header(int version, int codec, int cipher, int headerLength, long blockId, int plainLength,
-                  int payloadLength, int payloadCrc, int plainCrc, int chunkShift, int[] chunkCrcs) {}
+                  int payloadLength, int payloadCrc, int plainCrc, int chunkShift, int[] chunkCrcs, byte[] nonce) {
+        /** A header without a nonce (cipher 0). */
+        Header(int version, int codec, int cipher, int headerLength, long blockId, int plainLength,
+               int payloadLength, int payloadCrc, int plainCrc, int chunkShift, int[] chunkCrcs) {
+            this(version, codec, cipher, headerLength, blockId, plainLength, payloadLength, payloadCrc, plainCrc, chunkShift,
+                    chunkCrcs, new byte[0]);
+        }
+    }
 
     static void write(ByteBuffer out, Header h) {
         ByteBuffer b = out.duplicate().order(ByteOrder.BIG_ENDIAN);
         int base = b.position();
         b.putInt(MAGIC).put((byte) h.version()).put((byte) h.codec()).put((byte) h.cipher()).put((byte) 0)
                 .putInt(h.headerLength()).putLong(h.blockId()).putInt(h.plainLength()).putInt(h.payloadLength())
-                .putInt(h.payloadCrc()).putInt(h.plainCrc()).put((byte) h.chunkShift()).put((byte) 0).putShort((short) 0);
-        b.put(new byte[NONCE_ROOM]);
+                .putInt(h.payloadCrc()).putInt(h.plainCrc()).put((byte) h.chunkShift()).put((byte) h.nonce().length).putShort((short) 0);
+        b.put(h.nonce()).put(new byte[NONCE_ROOM - h.nonce().length]);
         for (int c : h.chunkCrcs()) b.putInt(c);
         b.putInt(crc(b.duplicate().position(base).limit(b.position()).slice()));
     }
@@ -72,8 +79,12 @@ final class BlockFormat {
         int nChunks = (headerLength - FIXED - 4) / 4;
         int[] chunkCrcs = new int[nChunks];
         for (int i = 0; i < nChunks; i++) chunkCrcs[i] = b.getInt(base + FIXED + 4 * i);
+        int nonceLength = b.get(base + 37) & 0xff;
+        if (nonceLength > NONCE_ROOM) throw new Corrupt("bad nonce length " + nonceLength);
+        byte[] nonce = new byte[nonceLength];
+        b.get(base + 40, nonce);
         Header h = new Header(version, b.get(base + 5) & 0xff, b.get(base + 6) & 0xff, headerLength, b.getLong(base + 12),
-                b.getInt(base + 20), b.getInt(base + 24), b.getInt(base + 28), b.getInt(base + 32), chunkShift, chunkCrcs);
+                b.getInt(base + 20), b.getInt(base + 24), b.getInt(base + 28), b.getInt(base + 32), chunkShift, chunkCrcs, nonce);
         if (h.plainLength() < 0 || h.plainLength() > MAX_PLAIN) throw new Corrupt("bad plain length " + h.plainLength());
         if (h.payloadLength() < 0) throw new Corrupt("bad payload length " + h.payloadLength());
         if (nChunks > 0 && (chunkShift != CHUNK_SHIFT || nChunks != chunks(h.plainLength())))

@@ -212,6 +212,7 @@ public final class BlockStore implements AutoCloseable {
 
     /** The verified chunks covering {@code [from, from+len)}, or null when a whole read is the better (or only) way. */
     private byte[] tryChunks(BlockRef ref, int from, int len) {
+        if (codec.encrypted()) return null; // no chunk table: the GCM tag covers the whole payload
         int plainLen = BlockCodec.rawPlainLength(ref.storedLength());
         if (plainLen < ref.length()) return null;
         int firstChunk = from >>> BlockFormat.CHUNK_SHIFT;

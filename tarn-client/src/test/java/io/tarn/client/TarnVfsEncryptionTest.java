@@ -1,0 +1,143 @@
+package io.tarn.client;
+
+import io.tarn.api.Caller;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import io.tarn.api.ObjectInfo;
+import io.tarn.client.block.BlockCipher;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static io.tarn.client.VfsFixture.BLOCK;
+import static io.tarn.client.VfsFixture.buf;
+import static io.tarn.client.VfsFixture.bytes;
+import static io.tarn.client.VfsFixture.pattern;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Data written through an encrypted client reaches the store only as ciphertext (ADR 0090). */
+@Timeout(60)
+class TarnVfsEncryptionTest {
+    private static final String MARKER = "PATIENT 4711 genome sample, confidential";
+    private final VfsFixture fx = new VfsFixture("lz4");
+    private final Caller c = Caller.ROOT;
+    private final byte[] key = pattern(32, 99);
+    private final String uuid = fx.meta.volume("v").uuid();
+    private final byte[] check = BlockCipher.keyCheck(key, uuid);
+
+    @AfterEach
+    void close() {
+        fx.close();
+    }
+
+    private TarnVfs encrypted(byte[] k) {
+        TarnVfs v = new TarnVfs(fx.meta, fx.store, "v", ClientConfig.DEFAULTS.withWriteBuffer(16L * BLOCK).withRetry(VfsFixture.FAST), k, check);
+        fx.clients.add(v);
+        return v;
+    }
+
+    /** Four identical blocks of text, and four identical blocks of random bytes. */
+    private static byte[] text() {
+        byte[] line = (MARKER + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] block = new byte[BLOCK];
+        for (int i = 0; i < BLOCK; i++) block[i] = line[i % line.length];
+        return repeat(block, 4);
+    }
+
+    private static byte[] repeat(byte[] block, int n) {
+        byte[] all = new byte[block.length * n];
+        for (int i = 0; i < n; i++) System.arraycopy(block, 0, all, i * block.length, block.length);
+        return all;
+    }
+
+    private long writeFile(TarnVfs v, String name, byte[] data) {
+        Vfs.Created f = v.create(c, v.rootIno(), name, 0644, OpenFlags.O_RDWR);
+        assertEquals(data.length, v.write(f.fh(), 0, buf(data)));
+        v.release(f.fh());
+        return f.attr().ino();
+    }
+
+    private byte[] readFile(TarnVfs v, long ino, int size) {
+        long fh = v.open(c, ino, OpenFlags.O_RDONLY);
+        try {
+            return bytes(v.read(fh, 0, size + 10));
+        } finally {
+            v.release(fh);
+        }
+    }
+
+    private List<byte[]> objects() {
+        List<byte[]> all = new ArrayList<>();
+        for (ObjectInfo o : fx.mem.list("", null).toList())
+            all.add(bytes(fx.mem.get(o.key(), 0, -1).orElseThrow()));
+        return all;
+    }
+
+    private static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return true;
+        }
+        return false;
+    }
+
+    @Test
+    void storeHoldsNoPlaintextAndNoRepeatedCiphertext() {
+        TarnVfs v = encrypted(key);
+        byte[] text = text();
+        byte[] noise = repeat(pattern(BLOCK, 5), 4);
+        long t = writeFile(v, "notes.txt", text);
+        long r = writeFile(v, "reads.bin", noise);
+
+        TarnVfs fresh = encrypted(key);
+        assertArrayEquals(text, readFile(fresh, t, text.length));
+        assertArrayEquals(noise, readFile(fresh, r, noise.length));
+
+        List<byte[]> objs = objects();
+        assertTrue(objs.size() >= 8, "objects: " + objs.size());
+        byte[] marker = MARKER.substring(0, 16).getBytes(StandardCharsets.UTF_8);
+        Set<String> payloadStarts = new HashSet<>();
+        for (byte[] o : objs) {
+            assertFalse(contains(o, marker), "plaintext text in an object");
+            for (int at = 0; at < BLOCK; at += BLOCK / 4)
+                assertFalse(contains(o, Arrays.copyOfRange(noise, at, at + 16)), "plaintext random bytes in an object");
+            // Eight blocks, two distinct contents: every object's ciphertext must still differ.
+            assertTrue(payloadStarts.add(Arrays.toString(Arrays.copyOfRange(o, 60, 60 + 32))), "repeated ciphertext");
+        }
+    }
+
+    /** The same scan finds the text in an unencrypted volume, so the scan above can fail. */
+    @Test
+    void theScanSeesPlaintextOfAPlainVolume() {
+        TarnVfs plain = fx.client(ClientConfig.DEFAULTS.withWriteBuffer(16L * BLOCK).withRetry(VfsFixture.FAST)
+                .withConcurrency(4, 4));
+        byte[] noise = pattern(BLOCK, 6);
+        writeFile(plain, "raw.bin", noise);
+        assertTrue(objects().stream().anyMatch(o -> contains(o, Arrays.copyOfRange(noise, 1000, 1016))));
+    }
+
+    @Test
+    void wrongOrMissingKeyIsRefusedBeforeAnythingIsTouched() {
+        long ino = writeFile(encrypted(key), "notes.txt", text());
+        int objects = fx.mem.size();
+        byte[] wrong = pattern(32, 100);
+        FsException e = assertThrows(FsException.class, () -> encrypted(wrong));
+        assertEquals(Errno.EACCES, e.errno());
+        assertTrue(e.getMessage().contains("wrong key"), e.getMessage());
+        assertEquals(Errno.EACCES, assertThrows(FsException.class, () -> encrypted(null)).errno());
+        assertEquals(objects, fx.mem.size());
+        // A client without the key gets EIO, never ciphertext as file bytes.
+        TarnVfs noKey = fx.client();
+        long fh = noKey.open(c, ino, OpenFlags.O_RDONLY);
+        assertEquals(Errno.EIO, assertThrows(FsException.class, () -> noKey.read(fh, 0, 4096)).errno());
+        noKey.release(fh);
+    }
+}

@@ -1,0 +1,164 @@
+package io.tarn.client.block;
+
+import io.tarn.api.BlockRef;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+
+import static io.tarn.client.block.BlockCodecTest.compressible;
+import static io.tarn.client.block.BlockCodecTest.random;
+import static org.junit.jupiter.api.Assertions.*;
+
+@Timeout(60)
+class BlockCipherTest {
+    private static final String OBJ = "vol/blocks/2a/000000000000002a";
+    private static final String VOL = "0b7e6f5a-1111-4222-8333-944455556666";
+    private static final byte[] KEY = random(32, 7);
+
+    private static BlockCodec codec(Compression c) {
+        return new BlockCodec(c, new BlockCipher(KEY, VOL));
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] a = new byte[b.remaining()];
+        b.duplicate().get(a);
+        return a;
+    }
+
+    private static void assertEio(Runnable r, String why) {
+        FsException e = assertThrows(FsException.class, r::run);
+        assertEquals(Errno.EIO, e.errno());
+        assertTrue(e.getMessage().contains(OBJ), e.getMessage());
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void roundTripsAllShapes(Compression c) {
+        BlockCodec codec = codec(c);
+        for (byte[] data : new byte[][]{new byte[0], new byte[1], compressible(1000), random(70_000, 1),
+                compressible(4 << 20), random(1 << 20, 2), new byte[8 << 20]}) {
+            BlockCodec.Encoded e = codec.encode(42, data, 0, data.length);
+            assertEquals(BlockCipher.CIPHER_ID, e.bytes().get(6), "cipher id");
+            assertArrayEquals(data, codec.decode(OBJ, 42, e.bytes()), c + " " + data.length);
+            BlockRef ref = new BlockRef(0, 42, data.length, e.storedLength(), e.checksum());
+            assertArrayEquals(data, codec.decode(OBJ, ref, e.bytes()));
+        }
+    }
+
+    @Test
+    void compressesBeforeEncryptingAndNeverRepeatsCiphertext() {
+        BlockCodec codec = codec(Compression.LZ4);
+        byte[] text = compressible(1 << 20);
+        byte[] a = bytes(codec.encode(42, text, 0, text.length).bytes());
+        byte[] b = bytes(codec.encode(42, text, 0, text.length).bytes());
+        assertTrue(a.length < text.length / 4, "compressed first: " + a.length);
+        // Same plaintext, same block id: a fresh nonce makes everything after the nonce differ.
+        assertFalse(Arrays.equals(Arrays.copyOfRange(a, 40, 52), Arrays.copyOfRange(b, 40, 52)), "nonces repeat");
+        assertFalse(Arrays.equals(Arrays.copyOfRange(a, 60, 124), Arrays.copyOfRange(b, 60, 124)), "ciphertext repeats");
+        assertEquals(0, ByteBuffer.wrap(a).getInt(32), "no plain CRC to tell equal blocks apart");
+    }
+
+    @Test
+    void everyFlippedBitAndTruncationFailsWithEio() {
+        BlockCodec codec = codec(Compression.LZ4);
+        byte[] data = compressible(200_000);
+        byte[] obj = bytes(codec.encode(42, data, 0, data.length).bytes());
+        // Header (incl. nonce), payload start, middle and the GCM tag at the very end.
+        for (int pos : new int[]{5, 13, 22, 41, 51, 60, obj.length / 2, obj.length - 16, obj.length - 1}) {
+            byte[] bad = obj.clone();
+            bad[pos] ^= 0x10;
+            assertEio(() -> codec.decode(OBJ, 42, ByteBuffer.wrap(bad)), "corrupt");
+        }
+        for (int len : new int[]{0, 30, 60, obj.length - 16, obj.length - 1})
+            assertEio(() -> codec.decode(OBJ, 42, ByteBuffer.wrap(obj, 0, len).slice()), "corrupt");
+    }
+
+    /** What storage rot cannot do but an attacker with write access can: fix the CRCs after the change. */
+    @Test
+    void alteredPayloadWithRecomputedCrcsFailsAuthentication() {
+        BlockCodec codec = codec(Compression.NONE);
+        byte[] data = random(100_000, 3);
+        byte[] obj = bytes(codec.encode(42, data, 0, data.length).bytes());
+        BlockFormat.Header h = BlockFormat.read(ByteBuffer.wrap(obj));
+        obj[h.headerLength() + 10] ^= 1;
+        int crc = BlockFormat.crc(obj, h.headerLength(), h.payloadLength());
+        BlockFormat.write(ByteBuffer.wrap(obj), new BlockFormat.Header(h.version(), h.codec(), h.cipher(), h.headerLength(),
+                h.blockId(), h.plainLength(), h.payloadLength(), crc, h.plainCrc(), h.chunkShift(), h.chunkCrcs(), h.nonce()));
+        assertEio(() -> codec.decode(OBJ, 42, ByteBuffer.wrap(obj)), "does not authenticate");
+    }
+
+    @Test
+    void objectCopiedUnderAnotherBlockIdFails() {
+        BlockCodec codec = codec(Compression.NONE);
+        byte[] data = random(50_000, 4);
+        byte[] obj = bytes(codec.encode(42, data, 0, data.length).bytes());
+        assertEio(() -> codec.decode(OBJ, 43, ByteBuffer.wrap(obj)), "not 000000000000002b");
+        // Even with the block id rewritten and the header CRC fixed up, the tag binds the original id.
+        BlockFormat.Header h = BlockFormat.read(ByteBuffer.wrap(obj));
+        BlockFormat.write(ByteBuffer.wrap(obj), new BlockFormat.Header(h.version(), h.codec(), h.cipher(), h.headerLength(),
+                43, h.plainLength(), h.payloadLength(), h.payloadCrc(), h.plainCrc(), h.chunkShift(), h.chunkCrcs(), h.nonce()));
+        assertEio(() -> codec.decode(OBJ, 43, ByteBuffer.wrap(obj)), "does not authenticate");
+    }
+
+    @Test
+    void objectOfAnotherVolumeOrKeyFails() {
+        byte[] data = compressible(100_000);
+        byte[] obj = bytes(codec(Compression.ZSTD).encode(42, data, 0, data.length).bytes());
+        BlockCodec otherVolume = new BlockCodec(Compression.ZSTD, new BlockCipher(KEY, "another-volume-uuid"));
+        assertEio(() -> otherVolume.decode(OBJ, 42, ByteBuffer.wrap(obj)), "does not authenticate");
+        BlockCodec otherKey = new BlockCodec(Compression.ZSTD, new BlockCipher(random(32, 8), VOL));
+        assertEio(() -> otherKey.decode(OBJ, 42, ByteBuffer.wrap(obj)), "does not authenticate");
+        assertEio(() -> new BlockCodec(Compression.ZSTD).decode(OBJ, 42, ByteBuffer.wrap(obj)), "cannot decrypt");
+    }
+
+    @Test
+    void encryptedVolumeRefusesPlainObjects() {
+        byte[] data = random(10_000, 5);
+        byte[] plain = bytes(new BlockCodec(Compression.NONE).encode(42, data, 0, data.length).bytes());
+        assertEio(() -> codec(Compression.NONE).decode(OBJ, 42, ByteBuffer.wrap(plain)), "not encrypted");
+    }
+
+    @Test
+    void rangedReadsDeclineEncryptedObjects() {
+        BlockCodec codec = codec(Compression.NONE);
+        byte[] data = random(300_000, 6);
+        ByteBuffer obj = codec.encode(42, data, 0, data.length).bytes();
+        assertNull(codec.decodeChunks(OBJ, 42, obj.duplicate().limit(60), 1, ByteBuffer.allocate(BlockFormat.CHUNK)));
+    }
+
+    @Test
+    void keyCheckRecognisesTheKeyOnly() {
+        byte[] check = BlockCipher.keyCheck(KEY, VOL);
+        assertEquals(16, check.length);
+        BlockCipher.verifyKey(KEY, VOL, check);
+        assertFalse(Arrays.equals(check, BlockCipher.keyCheck(KEY, "other")), "bound to the volume");
+        FsException wrong = assertThrows(FsException.class, () -> BlockCipher.verifyKey(random(32, 9), VOL, check));
+        assertEquals(Errno.EACCES, wrong.errno());
+        assertTrue(wrong.getMessage().endsWith("wrong key for encrypted volume " + VOL), wrong.getMessage());
+        FsException missing = assertThrows(FsException.class, () -> BlockCipher.verifyKey(null, VOL, check));
+        assertEquals(Errno.EACCES, missing.errno());
+        assertFalse(missing.getMessage().contains("\n"));
+    }
+
+    @Test
+    void keyFileIsCreatedOwnerOnlyAndReadBack(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("vol.key");
+        BlockCipher.createKeyFile(p);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+        assertEquals(32, BlockCipher.readKeyFile(p).length);
+        assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> BlockCipher.createKeyFile(p));
+        Files.write(dir.resolve("short"), new byte[31]);
+        assertThrows(java.io.IOException.class, () -> BlockCipher.readKeyFile(dir.resolve("short")));
+    }
+}
