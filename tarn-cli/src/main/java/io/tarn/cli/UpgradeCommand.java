@@ -40,7 +40,7 @@ final class UpgradeCommand implements Callable<Integer> {
         args.add("--takeover");
         args.add("--foreground");
         Path log = ControlSocket.directory().resolve("upgrade-" + ProcessHandle.current().pid() + ".log");
-        Process p = DaemonLauncher.start(args, log);
+        Process p = DaemonLauncher.start(jvmOptionsOf(old.pid()), args, log);
         long deadline = System.nanoTime() + READY.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<MountRecord> now = MountRecord.read(mp);
@@ -53,5 +53,20 @@ final class UpgradeCommand implements Callable<Integer> {
                 throw FsException.of(Errno.EIO, "upgrade failed, the old daemon keeps serving: %s", DaemonLauncher.lastLine(log));
         }
         throw FsException.of(Errno.ETIMEDOUT, "upgrade did not complete in %s (log %s)", READY, log);
+    }
+
+    /** The predecessor's JVM options (memory bounds above all), so the successor runs within the same budget. */
+    private static List<String> jvmOptionsOf(long pid) {
+        try {
+            String[] argv = new String(java.nio.file.Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).split("\0");
+            List<String> opts = new ArrayList<>();
+            for (int i = 1; i < argv.length && !argv[i].equals("-cp") && !argv[i].equals("-classpath"); i++) {
+                if (argv[i].startsWith("-X") || argv[i].startsWith("-D")) opts.add(argv[i]);
+            }
+            return opts;
+        } catch (java.io.IOException e) {
+            return List.of(); // the successor then starts with this command's own options
+        }
     }
 }
