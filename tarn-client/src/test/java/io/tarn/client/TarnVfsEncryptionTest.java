@@ -114,6 +114,21 @@ class TarnVfsEncryptionTest {
         }
     }
 
+    /** Small random reads (which fetch byte ranges of plain raw blocks) read whole encrypted objects. */
+    @Test
+    void smallRandomReadsOfEncryptedBlocks() {
+        byte[] noise = pattern(3 * BLOCK, 7);
+        long ino = writeFile(encrypted(key), "r.bin", noise);
+        TarnVfs fresh = encrypted(key);
+        long fh = fresh.open(c, ino, OpenFlags.O_RDONLY);
+        try {
+            for (int off : new int[]{2 * BLOCK + 70_000, 100_000, BLOCK - 10})
+                assertArrayEquals(Arrays.copyOfRange(noise, off, off + 4096), bytes(fresh.read(fh, off, 4096)), "at " + off);
+        } finally {
+            fresh.release(fh);
+        }
+    }
+
     /** The same scan finds the text in an unencrypted volume, so the scan above can fail. */
     @Test
     void theScanSeesPlaintextOfAPlainVolume() {
