@@ -171,7 +171,7 @@ public final class TarnVfs implements Vfs {
         long millis = Math.max(10, config.heartbeat().toMillis());
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                Thread.sleep(millis);
+                Thread.sleep(millis); // a timer: the session's heartbeat period
                 meta.heartbeat(session);
             } catch (InterruptedException e) {
                 return;

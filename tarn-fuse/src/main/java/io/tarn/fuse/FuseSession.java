@@ -365,6 +365,8 @@ public final class FuseSession implements AutoCloseable {
                 }
                 nextPoke = now + 200_000_000L;
             }
+            // Workers leave a blocking read(2) only when a request arrives (the pokes above), so this
+            // waits by polling their count; it runs once per handoff, never on the request path.
             Thread.sleep(1);
         }
         return true;
@@ -375,7 +377,7 @@ public final class FuseSession implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!inflight.isEmpty()) {
             if (System.nanoTime() > deadline) return false;
-            Thread.sleep(1);
+            Thread.sleep(1); // polls during a handoff only; deferred replies complete on other threads
         }
         return true;
     }

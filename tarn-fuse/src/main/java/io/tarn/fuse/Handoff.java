@@ -61,7 +61,7 @@ final class Handoff {
         UnixSocket server = bind(path);
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
-                Thread.sleep(timeout);
+                Thread.sleep(timeout); // a watchdog: gives up on a successor that never connects
                 server.shutdown();
             } catch (InterruptedException e) {
                 // handed off (or failed) in time

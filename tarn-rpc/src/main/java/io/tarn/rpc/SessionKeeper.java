@@ -76,7 +76,7 @@ final class SessionKeeper implements AutoCloseable {
     private void beat() {
         while (!closed) {
             try {
-                Thread.sleep(interval);
+                Thread.sleep(interval); // a timer: heartbeats go out every interval, nothing to wait on
             } catch (InterruptedException e) {
                 return;
             }
