@@ -40,6 +40,16 @@ public interface MetaService extends AutoCloseable {
         throw FsException.of(Errno.ENOTSUP, "this metadata service cannot change retention");
     }
 
+    /**
+     * Appends a key generation to an encrypted volume (key rotation, ADR 0092) and returns the volume.
+     * {@code key.generation()} must be the next number (EEXIST if another generation already has it,
+     * unless it is this very one, so a resent call is harmless); EINVAL for an unencrypted volume.
+     * The server stores check values and wrapped keys only: it never sees a key.
+     */
+    default VolumeInfo addVolumeKey(String name, VolumeEncryption.KeyGeneration key) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service cannot rotate volume keys");
+    }
+
     /** Live bytes and bytes held only for time travel; ENOENT if unknown. */
     default VolumeUsage volumeUsage(String name) {
         throw FsException.of(Errno.ENOTSUP, "this metadata service does not report volume usage");

@@ -1,7 +1,11 @@
 package io.tarn.api;
 
-/** What a user asks for when creating a volume. {@code retentionSeconds}: 0 off, -1 forever. */
-public record VolumeSpec(String name, String storeUri, int blockSize, String compression, long retentionSeconds) {
+/**
+ * What a user asks for when creating a volume. {@code retentionSeconds}: 0 off, -1 forever;
+ * {@code encryption}: how its clients encrypt it (never a key; {@link VolumeEncryption#NONE} if null).
+ */
+public record VolumeSpec(String name, String storeUri, int blockSize, String compression, long retentionSeconds,
+                         VolumeEncryption encryption) {
     public static final int MIN_BLOCK_SIZE = 256 * 1024, MAX_BLOCK_SIZE = 8 * 1024 * 1024,
             DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
     public static final long DEFAULT_RETENTION_SECONDS = 7L * 24 * 3600;
@@ -19,5 +23,11 @@ public record VolumeSpec(String name, String storeUri, int blockSize, String com
             throw FsException.of(Errno.EINVAL, "compression must be lz4, zstd or none, not %s", compression);
         if (retentionSeconds < -1)
             throw FsException.of(Errno.EINVAL, "retention must be -1 (forever), 0 (off) or a number of seconds");
+        if (encryption == null) encryption = VolumeEncryption.NONE;
+    }
+
+    /** An unencrypted volume. */
+    public VolumeSpec(String name, String storeUri, int blockSize, String compression, long retentionSeconds) {
+        this(name, storeUri, blockSize, compression, retentionSeconds, VolumeEncryption.NONE);
     }
 }

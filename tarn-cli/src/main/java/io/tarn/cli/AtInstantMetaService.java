@@ -194,6 +194,11 @@ final class AtInstantMetaService implements MetaService {
     }
 
     @Override
+    public VolumeInfo addVolumeKey(String name, io.tarn.api.VolumeEncryption.KeyGeneration key) {
+        return d.addVolumeKey(name, key);
+    }
+
+    @Override
     public VolumeUsage volumeUsage(String name) {
         return d.volumeUsage(name);
     }

@@ -15,6 +15,10 @@ import io.tarn.client.block.BlockCodec;
 import io.tarn.client.block.BlockKeys;
 import io.tarn.client.block.BlockStore;
 import io.tarn.client.block.Compression;
+import io.tarn.client.crypt.EncryptedNames;
+import io.tarn.client.crypt.KeySource;
+import io.tarn.client.crypt.NameCipher;
+import io.tarn.client.crypt.VolumeKeys;
 import io.tarn.client.file.BlockIds;
 import io.tarn.client.file.OpenFile;
 import io.tarn.client.file.WriteBudget;
@@ -96,60 +100,56 @@ public final class TarnVfs implements Vfs {
     /**
      * A client of volume {@code volumeName} whose blocks live in {@code store}, which is rooted where the
      * volume's store URI points (so block keys start with the volume uuid). The caller keeps ownership of
-     * {@code meta} and {@code store}. Opens a metadata session; {@link #close} ends it.
+     * {@code meta} and {@code store}. Opens a metadata session; {@link #close} ends it. An encrypted volume
+     * is refused (EACCES): it needs the constructor with a {@link KeySource}.
      */
     public TarnVfs(MetaService meta, ObjectStore store, String volumeName, ClientConfig config) {
-        this(meta, store, false, volumeName, config);
+        this(meta, store, volumeName, config, null);
+    }
+
+    /**
+     * A client of a volume that may be encrypted (ADR 0091): {@code keys} gives the newest key generation
+     * of an encrypted volume (null for an unencrypted one). A missing or wrong key is refused with EACCES,
+     * a key for an unencrypted volume with EINVAL, before a session is opened or any object is touched.
+     */
+    public TarnVfs(MetaService meta, ObjectStore store, String volumeName, ClientConfig config, KeySource keys) {
+        this(meta, store, false, volumeName, config, VolumeKeys.unlock(meta.volume(volumeName), keys));
     }
 
     /** A client that opens the object store its volume names (and closes it on {@link #close}). */
     public static TarnVfs open(MetaService meta, String volumeName, ClientConfig config) {
+        return open(meta, volumeName, config, null);
+    }
+
+    /** As {@link #open(MetaService, String, ClientConfig)}, for a volume that may be encrypted. */
+    public static TarnVfs open(MetaService meta, String volumeName, ClientConfig config, KeySource keys) {
         VolumeInfo v = meta.volume(volumeName);
-        return new TarnVfs(meta, ObjectStores.open(v.storeUri()), true, volumeName, config);
+        VolumeKeys unlocked = VolumeKeys.unlock(v, keys); // before the store is opened: a wrong key touches nothing
+        return new TarnVfs(meta, ObjectStores.open(v.storeUri()), true, volumeName, config, unlocked);
     }
 
-    private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, String volumeName, ClientConfig config) {
-        this(meta, store, ownsStore, meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid()), config, true, null);
-    }
-
-    /**
-     * A client of an encrypted volume (ADR 0090): {@code key} (32 bytes, kept on this client) must match
-     * {@code keyCheck}, the value recorded when the volume was made encrypted; a missing or wrong key is
-     * refused with EACCES before a session is opened or any object is touched.
-     */
-    public TarnVfs(MetaService meta, ObjectStore store, String volumeName, ClientConfig config, byte[] key, byte[] keyCheck) {
-        this(meta, store, false, volumeName, config, checkedCipher(meta, volumeName, key, keyCheck));
-    }
-
-    private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, String volumeName, ClientConfig config,
-                    io.tarn.client.block.BlockCipher cipher) {
-        this(meta, store, ownsStore, meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid()), config, true, cipher);
-    }
-
-    private static io.tarn.client.block.BlockCipher checkedCipher(MetaService meta, String volumeName, byte[] key, byte[] keyCheck) {
-        String uuid = meta.volume(volumeName).uuid();
-        io.tarn.client.block.BlockCipher.verifyKey(key, uuid, keyCheck);
-        return new io.tarn.client.block.BlockCipher(key, uuid);
-    }
-
-    private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, SessionInfo s, ClientConfig config, boolean fresh) {
-        this(meta, store, ownsStore, s, config, fresh, null);
+    private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, String volumeName, ClientConfig config, VolumeKeys keys) {
+        this(meta, store, ownsStore, meta.openSession(volumeName, "tarn-client@" + ProcessHandle.current().pid()), config, true, keys);
     }
 
     private TarnVfs(MetaService meta, ObjectStore store, boolean ownsStore, SessionInfo s, ClientConfig config, boolean fresh,
-                    io.tarn.client.block.BlockCipher cipher) {
-        this.meta = meta;
+                    VolumeKeys keys) {
         this.ownedStore = ownsStore ? store : null;
         this.config = config;
         this.session = s.session();
         this.volume = s.volume();
         BlockCodec codec;
+        NameCipher names = null;
         try {
-            codec = new BlockCodec(Compression.parse(volume.compression()), cipher);
+            if (volume.encryption().enabled() && (keys == null || !keys.volume().uuid().equals(volume.uuid())))
+                throw FsException.of(Errno.EACCES, "volume %s is encrypted: its key is needed", volume.name());
+            if (keys != null) names = keys.names();
+            codec = new BlockCodec(Compression.parse(volume.compression()), keys == null ? null : keys.blockCipher());
         } catch (RuntimeException e) {
             if (fresh) meta.closeSession(session);
             throw e;
         }
+        this.meta = names == null ? meta : new EncryptedNames(meta, names);
         ClientConfig.DiskCache dc = config.diskCache();
         if (dc.dir() != null && dc.maxBytes() > 0) {
             // One directory per volume: block keys are unique within a volume only.
@@ -163,7 +163,7 @@ public final class TarnVfs implements Vfs {
         java.time.Duration deadline = config.retry().deadline();
         this.budget = new WriteBudget(config.writeBufferBytes(), volume.blockSize(),
                 deadline.isZero() ? java.time.Duration.ofMinutes(5) : deadline.multipliedBy(2).plusSeconds(1));
-        this.ids = new BlockIds(meta, 64);
+        this.ids = new BlockIds(this.meta, 64);
         this.heartbeat = Thread.ofVirtual().name("tarn-heartbeat-" + session).start(this::heartbeats);
     }
 
@@ -515,25 +515,38 @@ public final class TarnVfs implements Vfs {
      * session has ended meanwhile.
      */
     public static TarnVfs resume(MetaService meta, ObjectStore store, ClientConfig config, byte[] state) {
-        return resume(meta, store, false, config, VfsState.decode(state));
+        return resume(meta, store, config, state, null);
+    }
+
+    /** As {@link #resume(MetaService, ObjectStore, ClientConfig, byte[])} for a volume that may be encrypted: the successor needs the key too. */
+    public static TarnVfs resume(MetaService meta, ObjectStore store, ClientConfig config, byte[] state, KeySource keys) {
+        VfsState st = VfsState.decode(state);
+        return resume(meta, store, false, config, st, VolumeKeys.unlock(meta.volume(st.volume()), keys));
     }
 
     /** Like {@link #resume(MetaService, ObjectStore, ClientConfig, byte[])}, opening the volume's own store. */
     public static TarnVfs resume(MetaService meta, ClientConfig config, byte[] state) {
-        VfsState st = VfsState.decode(state);
-        return resume(meta, ObjectStores.open(meta.volume(st.volume()).storeUri()), true, config, st);
+        return resume(meta, config, state, null);
     }
 
-    private static TarnVfs resume(MetaService meta, ObjectStore store, boolean ownsStore, ClientConfig config, VfsState st) {
+    /** Like {@link #resume(MetaService, ObjectStore, ClientConfig, byte[], KeySource)}, opening the volume's own store. */
+    public static TarnVfs resume(MetaService meta, ClientConfig config, byte[] state, KeySource keys) {
+        VfsState st = VfsState.decode(state);
         VolumeInfo v = meta.volume(st.volume());
-        TarnVfs vfs = new TarnVfs(meta, store, ownsStore, new SessionInfo(st.session(), v), config, false);
+        VolumeKeys unlocked = VolumeKeys.unlock(v, keys);
+        return resume(meta, ObjectStores.open(v.storeUri()), true, config, st, unlocked);
+    }
+
+    private static TarnVfs resume(MetaService meta, ObjectStore store, boolean ownsStore, ClientConfig config, VfsState st, VolumeKeys keys) {
+        VolumeInfo v = meta.volume(st.volume());
+        TarnVfs vfs = new TarnVfs(meta, store, ownsStore, new SessionInfo(st.session(), v), config, false, keys);
         try {
             vfs.requestIds.accumulateAndGet(st.nextRequestId(), Math::max);
             vfs.handleIds.accumulateAndGet(st.nextHandle(), Math::max);
             meta.heartbeat(st.session()); // ESTALE now rather than at the first file operation
             Map<Long, Attr> attrs = new HashMap<>();
             for (VfsState.File f : st.files()) {
-                Attr a = attrs.computeIfAbsent(f.ino(), ino -> meta.getAttr(vfs.ctx(f.caller()), ino));
+                Attr a = attrs.computeIfAbsent(f.ino(), ino -> vfs.meta.getAttr(vfs.ctx(f.caller()), ino));
                 OpenFile file = a.isFile() ? vfs.share(a) : null;
                 FileHandle h = new FileHandle(f.ino(), f.type(), f.flags(), f.caller(), file);
                 h.lastReadEnd = f.lastReadEnd();

@@ -4,10 +4,18 @@ import io.tarn.api.Caller;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.api.ObjectInfo;
-import io.tarn.client.block.BlockCipher;
+import io.tarn.api.VolumeEncryption;
+import io.tarn.api.VolumeSpec;
+import io.tarn.client.crypt.KeySource;
+import io.tarn.client.crypt.VolumeKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,23 +30,39 @@ import static io.tarn.client.VfsFixture.bytes;
 import static io.tarn.client.VfsFixture.pattern;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Data written through an encrypted client reaches the store only as ciphertext (ADR 0090). */
+/**
+ * Data written through a client of an encrypted volume reaches the store only as ciphertext (ADR 0090),
+ * the volume record says it is encrypted so no client can open it without the key (ADR 0091), and key
+ * rotation keeps old blocks readable (ADR 0092).
+ */
 @Timeout(60)
 class TarnVfsEncryptionTest {
     private static final String MARKER = "PATIENT 4711 genome sample, confidential";
     private final VfsFixture fx = new VfsFixture("lz4");
     private final Caller c = Caller.ROOT;
     private final byte[] key = pattern(32, 99);
-    private final String uuid = fx.meta.volume("v").uuid();
-    private final byte[] check = BlockCipher.keyCheck(key, uuid);
+    @TempDir Path dir;
 
     @AfterEach
     void close() {
         fx.close();
     }
 
-    private TarnVfs encrypted(byte[] k) {
-        TarnVfs v = new TarnVfs(fx.meta, fx.store, "v", ClientConfig.DEFAULTS.withWriteBuffer(16L * BLOCK).withRetry(VfsFixture.FAST), k, check);
+    private KeySource keyFile(String name, byte[] k) throws IOException {
+        Path p = dir.resolve(name);
+        Files.write(p, k);
+        return new KeySource.KeyFile(p);
+    }
+
+    /** Volume "e": encrypted with {@link #key} (a key file). */
+    private KeySource encryptedVolume() throws IOException {
+        fx.meta.createVolume(new VolumeSpec("e", "mem://unused", BLOCK, "lz4", 0,
+                VolumeEncryption.aesGcm(false, VolumeKeys.firstGeneration(key, null))));
+        return keyFile("e.key", key);
+    }
+
+    private TarnVfs encrypted(KeySource k) {
+        TarnVfs v = new TarnVfs(fx.meta, fx.store, "e", ClientConfig.DEFAULTS.withWriteBuffer(16L * BLOCK).withRetry(VfsFixture.FAST), k);
         fx.clients.add(v);
         return v;
     }
@@ -90,7 +114,8 @@ class TarnVfsEncryptionTest {
     }
 
     @Test
-    void storeHoldsNoPlaintextAndNoRepeatedCiphertext() {
+    void storeHoldsNoPlaintextAndNoRepeatedCiphertext() throws IOException {
+        KeySource key = encryptedVolume();
         TarnVfs v = encrypted(key);
         byte[] text = text();
         byte[] noise = repeat(pattern(BLOCK, 5), 4);
@@ -116,7 +141,8 @@ class TarnVfsEncryptionTest {
 
     /** Small random reads (which fetch byte ranges of plain raw blocks) read whole encrypted objects. */
     @Test
-    void smallRandomReadsOfEncryptedBlocks() {
+    void smallRandomReadsOfEncryptedBlocks() throws IOException {
+        KeySource key = encryptedVolume();
         byte[] noise = pattern(3 * BLOCK, 7);
         long ino = writeFile(encrypted(key), "r.bin", noise);
         TarnVfs fresh = encrypted(key);
@@ -140,19 +166,50 @@ class TarnVfsEncryptionTest {
     }
 
     @Test
-    void wrongOrMissingKeyIsRefusedBeforeAnythingIsTouched() {
-        long ino = writeFile(encrypted(key), "notes.txt", text());
+    void wrongOrMissingKeyIsRefusedBeforeAnythingIsTouched() throws IOException {
+        KeySource key = encryptedVolume();
+        writeFile(encrypted(key), "notes.txt", text());
         int objects = fx.mem.size();
-        byte[] wrong = pattern(32, 100);
-        FsException e = assertThrows(FsException.class, () -> encrypted(wrong));
+        FsException e = assertThrows(FsException.class, () -> encrypted(keyFile("wrong.key", pattern(32, 100))));
         assertEquals(Errno.EACCES, e.errno());
-        assertTrue(e.getMessage().contains("wrong key"), e.getMessage());
-        assertEquals(Errno.EACCES, assertThrows(FsException.class, () -> encrypted(null)).errno());
+        assertTrue(e.getMessage().endsWith("wrong key file for encrypted volume e"));
+        FsException missing = assertThrows(FsException.class, () -> encrypted(null));
+        assertEquals(Errno.EACCES, missing.errno());
+        assertTrue(missing.getMessage().contains("volume e is encrypted"), missing.getMessage());
+        // The record says the volume is encrypted: even the constructor without keys refuses, so no
+        // client can write plain blocks into it.
+        FsException plain = assertThrows(FsException.class, () -> new TarnVfs(fx.meta, fx.store, "e", ClientConfig.DEFAULTS));
+        assertEquals(Errno.EACCES, plain.errno());
         assertEquals(objects, fx.mem.size());
-        // A client without the key gets EIO, never ciphertext as file bytes.
-        TarnVfs noKey = fx.client();
-        long fh = noKey.open(c, ino, OpenFlags.O_RDONLY);
-        assertEquals(Errno.EIO, assertThrows(FsException.class, () -> noKey.read(fh, 0, 4096)).errno());
-        noKey.release(fh);
+        // A key for an unencrypted volume is refused too: it would give a false sense of safety.
+        assertEquals(Errno.EINVAL, assertThrows(FsException.class,
+                () -> new TarnVfs(fx.meta, fx.store, "v", ClientConfig.DEFAULTS, key)).errno());
+    }
+
+    /** After a rotation new blocks use generation 2, old ones stay readable, and only the newest key opens the volume. */
+    @Test
+    void rotatedKeyWritesNewGenerationAndReadsOld() throws IOException {
+        KeySource key1 = encryptedVolume();
+        byte[] first = pattern(2 * BLOCK, 11);
+        long a = writeFile(encrypted(key1), "a.bin", first);
+        java.util.Set<String> before = new HashSet<>(fx.mem.list("", null).map(ObjectInfo::key).toList());
+
+        byte[] key2bytes = pattern(32, 12);
+        VolumeKeys unlocked = VolumeKeys.unlock(fx.meta.volume("e"), key1);
+        fx.meta.addVolumeKey("e", unlocked.nextGeneration(key2bytes, null));
+        KeySource key2 = keyFile("e2.key", key2bytes);
+        assertTrue(assertThrows(FsException.class, () -> encrypted(key1)).getMessage().endsWith("wrong key file for encrypted volume e"));
+
+        byte[] second = pattern(2 * BLOCK, 13);
+        TarnVfs v2 = encrypted(key2);
+        long b = writeFile(v2, "b.bin", second);
+        TarnVfs fresh = encrypted(key2);
+        assertArrayEquals(first, readFile(fresh, a, first.length));
+        assertArrayEquals(second, readFile(fresh, b, second.length));
+        for (ObjectInfo o : fx.mem.list("", null).toList()) {
+            byte[] obj = bytes(fx.mem.get(o.key(), 0, -1).orElseThrow());
+            int generation = (obj[38] & 0xff) << 8 | (obj[39] & 0xff);
+            assertEquals(before.contains(o.key()) ? 1 : 2, generation, "key generation in the header of " + o.key());
+        }
     }
 }

@@ -57,7 +57,7 @@ public final class LocalMetaService implements MetaService {
     private final Journal journal = new Journal();
     private final OpenTable opens = new OpenTable();
     private final ConcurrentHashMap<Long, Long> sessionVolumes = new ConcurrentHashMap<>();
-    /** Volume records change only by setRetention, which updates this cache; a deleted volume takes its sessions along. */
+    /** Volume records change only by setRetention and addVolumeKey, which update this cache; a deleted volume takes its sessions along. */
     private final ConcurrentHashMap<Long, VolumeRecord> volumes = new ConcurrentHashMap<>();
     private final AtomicLong lastSweepNs = new AtomicLong(Long.MIN_VALUE);
     /** Time-travel views and the checkpoints they start from (ADR 0080). */
@@ -560,6 +560,13 @@ public final class LocalMetaService implements MetaService {
     @Override
     public VolumeInfo setRetention(String name, long retentionSeconds) {
         VolumeRecord after = kv.write(w -> Volumes.setRetention(w, name, retentionSeconds, now()));
+        volumes.put(after.id(), after);
+        return after.info();
+    }
+
+    @Override
+    public VolumeInfo addVolumeKey(String name, io.tarn.api.VolumeEncryption.KeyGeneration key) {
+        VolumeRecord after = kv.write(w -> Volumes.addKey(w, name, key));
         volumes.put(after.id(), after);
         return after.info();
     }

@@ -3,6 +3,7 @@ package io.tarn.meta;
 import io.tarn.api.Attr;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
+import io.tarn.api.VolumeEncryption;
 import io.tarn.api.VolumeSpec;
 import io.tarn.api.kv.KvEntry;
 import io.tarn.api.kv.KvReader;
@@ -26,7 +27,7 @@ final class Volumes {
         long id = Math.max(1, Keys.toLong(w.get(counter)));
         w.put(counter, Keys.ofLong(id + 1));
         VolumeRecord v = new VolumeRecord(id, spec.name(), UUID.randomUUID().toString(), spec.storeUri(),
-                spec.blockSize(), spec.compression(), spec.retentionSeconds(), now);
+                spec.blockSize(), spec.compression(), spec.retentionSeconds(), now, spec.encryption());
         w.put(nameKey, Keys.ofLong(id));
         w.put(Keys.volume(id), v.encode());
         VolumeTx t = new VolumeTx(w, v, 0, io.tarn.api.Caller.ROOT, now);
@@ -83,10 +84,29 @@ final class Volumes {
         if (retentionSeconds < -1)
             throw FsException.of(Errno.EINVAL, "retention must be -1 (forever), 0 (off) or a number of seconds");
         VolumeRecord v = byName(w, name);
-        VolumeRecord n = new VolumeRecord(v.id(), v.name(), v.uuid(), v.storeUri(), v.blockSize(), v.compression(),
-                retentionSeconds, v.createdNs());
+        VolumeRecord n = v.withRetention(retentionSeconds);
         w.put(Keys.volume(v.id()), n.encode());
         if (v.retentionSeconds() == 0 && retentionSeconds != 0) w.put(Keys.historyFloor(v.id()), Keys.ofLong(now + 1_000_000_000L));
+        return n;
+    }
+
+    /**
+     * Appends a key generation (ADR 0092). Resending the generation already recorded is a no-op, so a
+     * retried call cannot add it twice; any other generation than the next is refused.
+     */
+    static VolumeRecord addKey(KvWriter w, String name, VolumeEncryption.KeyGeneration key) {
+        if (key == null) throw FsException.of(Errno.EINVAL, "no key generation given");
+        VolumeRecord v = byName(w, name);
+        VolumeEncryption e = v.encryption();
+        if (!e.enabled()) throw FsException.of(Errno.EINVAL, "volume %s is not encrypted", name);
+        if (key.generation() <= e.keys().size()) {
+            if (e.keys().get(key.generation() - 1).equals(key)) return v;
+            throw FsException.of(Errno.EEXIST, "volume %s already has key generation %d", name, key.generation());
+        }
+        if (key.generation() != e.keys().size() + 1)
+            throw FsException.of(Errno.EINVAL, "the next key generation of volume %s is %d, not %d", name, e.keys().size() + 1, key.generation());
+        VolumeRecord n = v.withEncryption(e.with(key));
+        w.put(Keys.volume(v.id()), n.encode());
         return n;
     }
 

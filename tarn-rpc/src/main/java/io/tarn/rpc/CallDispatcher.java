@@ -103,6 +103,12 @@ final class CallDispatcher {
                 in.end();
                 out.volumeInfo(svc.setRetention(volume, seconds));
             }
+            case ADD_VOLUME_KEY -> {
+                String volume = in.str();
+                var key = in.keyGeneration();
+                in.end();
+                out.volumeInfo(svc.addVolumeKey(volume, key));
+            }
             case VOLUME_USAGE -> {
                 String volume = in.str();
                 in.end();

@@ -18,7 +18,9 @@ enum Op {
     BLOCKS(30, Retry.SAFE), COMMIT_BLOCKS(31, Retry.REQUEST_ID), RESERVE_BLOCK_IDS(32, Retry.REQUEST_ID),
     GET_XATTR(40, Retry.SAFE), SET_XATTR(41, Retry.REQUEST_ID), LIST_XATTR(42, Retry.SAFE),
     REMOVE_XATTR(43, Retry.REQUEST_ID),
-    OPEN_VIEW(50, Retry.RECONCILE), SET_RETENTION(51, Retry.SAFE), VOLUME_USAGE(52, Retry.SAFE);
+    OPEN_VIEW(50, Retry.RECONCILE), SET_RETENTION(51, Retry.SAFE), VOLUME_USAGE(52, Retry.SAFE),
+    /** Idempotent: resending the generation already added returns the volume unchanged. */
+    ADD_VOLUME_KEY(60, Retry.SAFE);
 
     /** How a call may be sent again after a lost reply. */
     enum Retry {

@@ -198,6 +198,11 @@ public final class RemoteMetaService implements MetaService {
     }
 
     @Override
+    public VolumeInfo addVolumeKey(String name, io.tarn.api.VolumeEncryption.KeyGeneration key) {
+        return call(Op.ADD_VOLUME_KEY, WireOut.request(Op.ADD_VOLUME_KEY).str(name).keyGeneration(key), WireIn::volumeInfo);
+    }
+
+    @Override
     public VolumeUsage volumeUsage(String name) {
         return call(Op.VOLUME_USAGE, WireOut.request(Op.VOLUME_USAGE).str(name), WireIn::volumeUsage);
     }

@@ -11,6 +11,7 @@ import io.tarn.api.FsException;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
+import io.tarn.api.VolumeEncryption;
 import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeUsage;
 import io.tarn.api.VolumeSpec;
@@ -157,11 +158,28 @@ final class WireIn {
 
     /** The VolumeSpec constructor validates and throws EINVAL itself. */
     VolumeSpec volumeSpec() {
-        return new VolumeSpec(str(), str(), i32(), str(), i64());
+        return new VolumeSpec(str(), str(), i32(), str(), i64(), volumeEncryption());
     }
 
     VolumeInfo volumeInfo() {
-        return new VolumeInfo(str(), str(), str(), i32(), str(), i64(), i64(), i64());
+        return new VolumeInfo(str(), str(), str(), i32(), str(), i64(), i64(), i64(), volumeEncryption());
+    }
+
+    /** The VolumeEncryption constructors validate and throw EINVAL themselves. */
+    VolumeEncryption volumeEncryption() {
+        String cipher = str();
+        boolean names = bool();
+        int n = count(8, "key generation");
+        List<VolumeEncryption.KeyGeneration> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) keys.add(keyGeneration());
+        return new VolumeEncryption(cipher, names, keys);
+    }
+
+    VolumeEncryption.KeyGeneration keyGeneration() {
+        int generation = i32();
+        byte[] check = bytes(), wrapped = bytes();
+        VolumeEncryption.Kdf kdf = bool() ? new VolumeEncryption.Kdf(str(), bytes(), i32(), i32(), i32()) : null;
+        return new VolumeEncryption.KeyGeneration(generation, check, wrapped, kdf);
     }
 
     List<VolumeInfo> volumeInfos() {

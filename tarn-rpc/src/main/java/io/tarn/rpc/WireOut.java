@@ -9,6 +9,7 @@ import io.tarn.api.DirPage;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
+import io.tarn.api.VolumeEncryption;
 import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeUsage;
 import io.tarn.api.VolumeSpec;
@@ -155,12 +156,29 @@ final class WireOut {
     }
 
     WireOut volumeSpec(VolumeSpec s) {
-        return str(s.name()).str(s.storeUri()).i32(s.blockSize()).str(s.compression()).i64(s.retentionSeconds());
+        return str(s.name()).str(s.storeUri()).i32(s.blockSize()).str(s.compression()).i64(s.retentionSeconds())
+                .volumeEncryption(s.encryption());
     }
 
     WireOut volumeInfo(VolumeInfo v) {
         return str(v.name()).str(v.uuid()).str(v.storeUri()).i32(v.blockSize()).str(v.compression())
-                .i64(v.retentionSeconds()).i64(v.createdNs()).i64(v.rootIno());
+                .i64(v.retentionSeconds()).i64(v.createdNs()).i64(v.rootIno()).volumeEncryption(v.encryption());
+    }
+
+    /** {@code str cipher, bool encryptNames, i32 count, key generations}; never a key (ADR 0091). */
+    WireOut volumeEncryption(VolumeEncryption e) {
+        str(e.cipher()).bool(e.encryptNames()).i32(e.keys().size());
+        for (VolumeEncryption.KeyGeneration k : e.keys()) keyGeneration(k);
+        return this;
+    }
+
+    /** {@code i32 generation, bytes keyCheck, bytes wrappedPrevious (-1: none), bool hasKdf [str alg, bytes salt, i32 m, t, p]}. */
+    WireOut keyGeneration(VolumeEncryption.KeyGeneration k) {
+        i32(k.generation()).bytes(k.keyCheck()).bytes(k.wrappedPrevious());
+        VolumeEncryption.Kdf kdf = k.kdf();
+        bool(kdf != null);
+        if (kdf != null) str(kdf.algorithm()).bytes(kdf.salt()).i32(kdf.memoryKiB()).i32(kdf.iterations()).i32(kdf.parallelism());
+        return this;
     }
 
     WireOut volumeInfos(List<VolumeInfo> list) {

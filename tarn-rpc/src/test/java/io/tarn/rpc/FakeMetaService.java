@@ -48,9 +48,24 @@ final class FakeMetaService implements MetaService {
     public synchronized VolumeInfo createVolume(VolumeSpec spec) {
         if (volumes.containsKey(spec.name())) throw FsException.of(Errno.EEXIST, "volume %s exists", spec.name());
         VolumeInfo v = new VolumeInfo(spec.name(), "uuid-" + spec.name(), spec.storeUri(), spec.blockSize(), spec.compression(),
-                spec.retentionSeconds(), 42, 1);
+                spec.retentionSeconds(), 42, 1, spec.encryption());
         volumes.put(spec.name(), v);
         return v;
+    }
+
+    @Override
+    public synchronized VolumeInfo addVolumeKey(String name, io.tarn.api.VolumeEncryption.KeyGeneration key) {
+        VolumeInfo v = volume(name);
+        if (!v.encryption().enabled()) throw FsException.of(Errno.EINVAL, "volume %s is not encrypted", name);
+        if (key.generation() <= v.encryption().keys().size()) {
+            if (v.encryption().keys().get(key.generation() - 1).equals(key)) return v;
+            throw FsException.of(Errno.EEXIST, "volume %s already has key generation %d", name, key.generation());
+        }
+        if (key.generation() != v.encryption().keys().size() + 1) throw FsException.of(Errno.EINVAL, "not the next generation");
+        VolumeInfo n = new VolumeInfo(v.name(), v.uuid(), v.storeUri(), v.blockSize(), v.compression(), v.retentionSeconds(),
+                v.createdNs(), v.rootIno(), v.encryption().with(key));
+        volumes.put(name, n);
+        return n;
     }
 
     @Override

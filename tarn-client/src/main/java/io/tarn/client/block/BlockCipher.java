@@ -1,11 +1,7 @@
 package io.tarn.client.block;
 
-import io.tarn.api.Errno;
-import io.tarn.api.FsException;
-
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
-import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
@@ -15,16 +11,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
- * AES-256-GCM for the payload of block objects of one volume (ADR 0090). The key never leaves the
- * client: the volume keeps only {@link #keyCheck}, a keyed hash from which the key cannot be recovered.
- * Every object gets a fresh random 96-bit nonce; the associated data is the volume uuid plus the
- * object's fixed header (which holds the block id and the nonce), so an object moved to another block
- * id or another volume, or a header edited in place, fails authentication. Thread-safe.
+ * AES-256-GCM for the payload of block objects of one volume (ADR 0090, 0092). The keys never leave
+ * the client. Every object gets a fresh random 96-bit nonce; the associated data is the volume uuid
+ * plus the object's fixed header (which holds the block id, the key generation and the nonce), so an
+ * object moved to another block id or another volume, or a header edited in place, fails
+ * authentication. New objects use the newest key generation; older objects are decrypted with the
+ * generation their header names. Thread-safe.
  */
 public final class BlockCipher {
     public static final int CIPHER_ID = 1;
@@ -42,13 +38,29 @@ public final class BlockCipher {
         }
     });
 
-    private final SecretKeySpec key;
+    /** keys[g - 1] is key generation g. */
+    private final SecretKeySpec[] keys;
     private final byte[] volume;
 
+    /** A cipher with one key generation. */
     public BlockCipher(byte[] key, String volumeUuid) {
-        if (key.length != KEY_BYTES) throw new IllegalArgumentException("an AES-256 key has 32 bytes, not " + key.length);
-        this.key = new SecretKeySpec(key, "AES");
+        this(new byte[][] {key}, volumeUuid);
+    }
+
+    /** {@code keys[g - 1]} is the key of generation g; the last is the one new objects use. */
+    public BlockCipher(byte[][] keys, String volumeUuid) {
+        if (keys.length == 0 || keys.length > 0xffff) throw new IllegalArgumentException("1 to 65535 key generations, not " + keys.length);
+        this.keys = new SecretKeySpec[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i].length != KEY_BYTES) throw new IllegalArgumentException("an AES-256 key has 32 bytes, not " + keys[i].length);
+            this.keys[i] = new SecretKeySpec(keys[i], "AES");
+        }
         this.volume = volumeUuid.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The generation new objects are encrypted with. */
+    int newestGeneration() {
+        return keys.length;
     }
 
     static byte[] newNonce() {
@@ -61,7 +73,7 @@ public final class BlockCipher {
     int encrypt(byte[] nonce, byte[] header, int headerLen, byte[] src, int off, int len, byte[] out, int outOff) {
         try {
             Cipher c = GCM.get();
-            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            c.init(Cipher.ENCRYPT_MODE, keys[keys.length - 1], new GCMParameterSpec(TAG_BITS, nonce));
             c.updateAAD(volume);
             c.updateAAD(header, 0, headerLen);
             return c.doFinal(src, off, len, out, outOff);
@@ -71,12 +83,16 @@ public final class BlockCipher {
     }
 
     /** The plain bytes of {@code src[off, off+len)} (ciphertext then tag); {@link BlockFormat.Corrupt} if it does not authenticate. */
-    byte[] decrypt(byte[] nonce, byte[] header, int headerLen, byte[] src, int off, int len) {
+    byte[] decrypt(int generation, byte[] nonce, byte[] header, int headerLen, byte[] src, int off, int len) {
         if (len < TAG_BYTES) throw new BlockFormat.Corrupt("payload shorter than the GCM tag");
         if (nonce.length != NONCE_BYTES) throw new BlockFormat.Corrupt("nonce of " + nonce.length + " bytes, AES-GCM uses " + NONCE_BYTES);
+        // Generation 0: an object written before key generations were recorded, under generation 1.
+        int g = Math.max(1, generation);
+        if (g > keys.length)
+            throw new BlockFormat.Corrupt("encrypted with key generation " + g + ", but this client holds generations 1-" + keys.length);
         try {
             Cipher c = GCM.get();
-            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            c.init(Cipher.DECRYPT_MODE, keys[g - 1], new GCMParameterSpec(TAG_BITS, nonce));
             c.updateAAD(volume);
             c.updateAAD(header, 0, headerLen);
             return c.doFinal(src, off, len);
@@ -87,31 +103,6 @@ public final class BlockCipher {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM decryption failed", e);
         }
-    }
-
-    /**
-     * The value a volume stores to recognise its key: HMAC-SHA256(key, "tarn key check" + volume uuid),
-     * first 16 bytes. Binding the uuid keeps the same key from producing the same value on two volumes.
-     */
-    public static byte[] keyCheck(byte[] key, String volumeUuid) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            mac.update("tarn key check".getBytes(StandardCharsets.UTF_8));
-            return Arrays.copyOf(mac.doFinal(volumeUuid.getBytes(StandardCharsets.UTF_8)), 16);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JDK has no HmacSHA256", e);
-        }
-    }
-
-    /**
-     * Refuses a missing key, or one whose check value differs from the volume's, with EACCES and a
-     * one-line message that names neither key nor check value (so logs reveal nothing useful).
-     */
-    public static void verifyKey(byte[] key, String volumeUuid, byte[] expected) {
-        if (key == null) throw new FsException(Errno.EACCES, "volume " + volumeUuid + " is encrypted: a key file is needed (-o key-file=PATH)");
-        if (key.length != KEY_BYTES || !MessageDigest.isEqual(keyCheck(key, volumeUuid), expected))
-            throw new FsException(Errno.EACCES, "wrong key for encrypted volume " + volumeUuid);
     }
 
     /** Reads a key file: exactly 32 bytes. */

@@ -117,13 +117,13 @@ public final class BlockCodec {
         // First with the payload CRC 0: those header bytes are the associated data (the CRC of the
         // ciphertext cannot be known before encrypting); then again with the CRC filled in.
         BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, codecId, BlockCipher.CIPHER_ID,
-                head, blockId, len, payloadLen, 0, 0, BlockFormat.CHUNK_SHIFT, new int[0], nonce));
+                head, blockId, len, payloadLen, 0, 0, BlockFormat.CHUNK_SHIFT, new int[0], nonce, cipher.newestGeneration()));
         byte[] aad = java.util.Arrays.copyOf(out, BlockFormat.FIXED);
         int n = cipher.encrypt(nonce, aad, aad.length, body, bodyOff, bodyLen, out, head);
         if (n != payloadLen) throw new IllegalStateException("GCM wrote " + n + " bytes, expected " + payloadLen);
         int crc = BlockFormat.crc(out, head, n);
         BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, codecId, BlockCipher.CIPHER_ID,
-                head, blockId, len, payloadLen, crc, 0, BlockFormat.CHUNK_SHIFT, new int[0], nonce));
+                head, blockId, len, payloadLen, crc, 0, BlockFormat.CHUNK_SHIFT, new int[0], nonce, cipher.newestGeneration()));
         return new Encoded(ByteBuffer.wrap(out, 0, head + n).slice(), crc, false);
     }
 
@@ -188,7 +188,7 @@ public final class BlockCodec {
     /** Authenticates and decrypts a payload whose CRC already matched, then decompresses it. */
     private byte[] decrypted(ByteBuffer object, BlockFormat.Header h, byte[] src, int srcOff, Compression c) {
         byte[] aad = aad(object);
-        byte[] body = cipher.decrypt(h.nonce(), aad, aad.length, src, srcOff, h.payloadLength());
+        byte[] body = cipher.decrypt(h.keyGeneration(), h.nonce(), aad, aad.length, src, srcOff, h.payloadLength());
         if (c == Compression.NONE) {
             if (body.length != h.plainLength()) throw new BlockFormat.Corrupt("decrypted " + body.length + " bytes, header says " + h.plainLength());
             return body;

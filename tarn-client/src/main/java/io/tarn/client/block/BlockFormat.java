@@ -11,12 +11,14 @@ import java.util.zip.CRC32C;
  * <pre>
  *  0 magic "TRNB"        4 version (1)       5 codec id        6 cipher id (0: none)   7 flags (0)
  *  8 header length      12 block id (8)     20 plain length   24 payload length        28 CRC32C of payload
- * 32 CRC32C of plain    36 chunk shift      37 nonce length   38 reserved (2)          40 nonce room (16)
+ * 32 CRC32C of plain    36 chunk shift      37 nonce length   38 key generation (2)    40 nonce room (16)
  * 56 raw blocks only: CRC32C of each 2^chunkShift-byte chunk of the payload
  *  . CRC32C of all header bytes before it
  * </pre>
  * Binding the block id in the header catches an object that is whole but is not the one asked for;
- * the chunk CRCs let a ranged read of a raw block verify just the chunks it fetched.
+ * the chunk CRCs let a ranged read of a raw block verify just the chunks it fetched. The key
+ * generation (ADR 0092; 0 in plain objects and in encrypted ones written before rotation existed,
+ * which mean generation 1) tells which key decrypts the payload.
  */
 final class BlockFormat {
     static final int MAGIC = 0x54524E42;
@@ -40,12 +42,12 @@ final class BlockFormat {
 
     /** Decoded header fields; {@code chunkCrcs} is empty unless the payload is stored raw. */
     record Header(int version, int codec, int cipher, int headerLength, long blockId, int plainLength,
-                  int payloadLength, int payloadCrc, int plainCrc, int chunkShift, int[] chunkCrcs, byte[] nonce) {
+                  int payloadLength, int payloadCrc, int plainCrc, int chunkShift, int[] chunkCrcs, byte[] nonce, int keyGeneration) {
         /** A header without a nonce (cipher 0). */
         Header(int version, int codec, int cipher, int headerLength, long blockId, int plainLength,
                int payloadLength, int payloadCrc, int plainCrc, int chunkShift, int[] chunkCrcs) {
             this(version, codec, cipher, headerLength, blockId, plainLength, payloadLength, payloadCrc, plainCrc, chunkShift,
-                    chunkCrcs, new byte[0]);
+                    chunkCrcs, new byte[0], 0);
         }
     }
 
@@ -54,7 +56,7 @@ final class BlockFormat {
         int base = b.position();
         b.putInt(MAGIC).put((byte) h.version()).put((byte) h.codec()).put((byte) h.cipher()).put((byte) 0)
                 .putInt(h.headerLength()).putLong(h.blockId()).putInt(h.plainLength()).putInt(h.payloadLength())
-                .putInt(h.payloadCrc()).putInt(h.plainCrc()).put((byte) h.chunkShift()).put((byte) h.nonce().length).putShort((short) 0);
+                .putInt(h.payloadCrc()).putInt(h.plainCrc()).put((byte) h.chunkShift()).put((byte) h.nonce().length).putShort((short) h.keyGeneration());
         b.put(h.nonce()).put(new byte[NONCE_ROOM - h.nonce().length]);
         for (int c : h.chunkCrcs()) b.putInt(c);
         b.putInt(crc(b.duplicate().position(base).limit(b.position()).slice()));
@@ -84,7 +86,8 @@ final class BlockFormat {
         byte[] nonce = new byte[nonceLength];
         b.get(base + 40, nonce);
         Header h = new Header(version, b.get(base + 5) & 0xff, b.get(base + 6) & 0xff, headerLength, b.getLong(base + 12),
-                b.getInt(base + 20), b.getInt(base + 24), b.getInt(base + 28), b.getInt(base + 32), chunkShift, chunkCrcs, nonce);
+                b.getInt(base + 20), b.getInt(base + 24), b.getInt(base + 28), b.getInt(base + 32), chunkShift, chunkCrcs, nonce,
+                b.getShort(base + 38) & 0xffff);
         if (h.plainLength() < 0 || h.plainLength() > MAX_PLAIN) throw new Corrupt("bad plain length " + h.plainLength());
         if (h.payloadLength() < 0) throw new Corrupt("bad payload length " + h.payloadLength());
         if (nChunks > 0 && (chunkShift != CHUNK_SHIFT || nChunks != chunks(h.plainLength())))

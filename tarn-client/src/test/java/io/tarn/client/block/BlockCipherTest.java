@@ -94,7 +94,7 @@ class BlockCipherTest {
         obj[h.headerLength() + 10] ^= 1;
         int crc = BlockFormat.crc(obj, h.headerLength(), h.payloadLength());
         BlockFormat.write(ByteBuffer.wrap(obj), new BlockFormat.Header(h.version(), h.codec(), h.cipher(), h.headerLength(),
-                h.blockId(), h.plainLength(), h.payloadLength(), crc, h.plainCrc(), h.chunkShift(), h.chunkCrcs(), h.nonce()));
+                h.blockId(), h.plainLength(), h.payloadLength(), crc, h.plainCrc(), h.chunkShift(), h.chunkCrcs(), h.nonce(), h.keyGeneration()));
         assertEio(() -> codec.decode(OBJ, 42, ByteBuffer.wrap(obj)), "does not authenticate");
     }
 
@@ -107,7 +107,7 @@ class BlockCipherTest {
         // Even with the block id rewritten and the header CRC fixed up, the tag binds the original id.
         BlockFormat.Header h = BlockFormat.read(ByteBuffer.wrap(obj));
         BlockFormat.write(ByteBuffer.wrap(obj), new BlockFormat.Header(h.version(), h.codec(), h.cipher(), h.headerLength(),
-                43, h.plainLength(), h.payloadLength(), h.payloadCrc(), h.plainCrc(), h.chunkShift(), h.chunkCrcs(), h.nonce()));
+                43, h.plainLength(), h.payloadLength(), h.payloadCrc(), h.plainCrc(), h.chunkShift(), h.chunkCrcs(), h.nonce(), h.keyGeneration()));
         assertEio(() -> codec.decode(OBJ, 43, ByteBuffer.wrap(obj)), "does not authenticate");
     }
 
@@ -137,18 +137,29 @@ class BlockCipherTest {
         assertNull(codec.decodeChunks(OBJ, 42, obj.duplicate().limit(60), 1, ByteBuffer.allocate(BlockFormat.CHUNK)));
     }
 
+    /** Each object names its key generation, bound as associated data: editing it (CRC fixed) fails, old generations decrypt. */
     @Test
-    void keyCheckRecognisesTheKeyOnly() {
-        byte[] check = BlockCipher.keyCheck(KEY, VOL);
-        assertEquals(16, check.length);
-        BlockCipher.verifyKey(KEY, VOL, check);
-        assertFalse(Arrays.equals(check, BlockCipher.keyCheck(KEY, "other")), "bound to the volume");
-        FsException wrong = assertThrows(FsException.class, () -> BlockCipher.verifyKey(random(32, 9), VOL, check));
-        assertEquals(Errno.EACCES, wrong.errno());
-        assertTrue(wrong.getMessage().endsWith("wrong key for encrypted volume " + VOL), wrong.getMessage());
-        FsException missing = assertThrows(FsException.class, () -> BlockCipher.verifyKey(null, VOL, check));
-        assertEquals(Errno.EACCES, missing.errno());
-        assertFalse(missing.getMessage().contains("\n"));
+    void keyGenerationsDecryptTheirOwnObjects() {
+        byte[] key2 = random(32, 8);
+        BlockCodec gen1 = new BlockCodec(Compression.LZ4, new BlockCipher(KEY, VOL));
+        BlockCodec gen2 = new BlockCodec(Compression.LZ4, new BlockCipher(new byte[][] {KEY, key2}, VOL));
+        byte[] data = random(100_000, 4);
+        ByteBuffer old = gen1.encode(42, data, 0, data.length).bytes();
+        ByteBuffer neu = gen2.encode(43, data, 0, data.length).bytes();
+        assertEquals(1, old.get(39));
+        assertEquals(2, neu.get(39));
+        assertArrayEquals(data, gen2.decode(OBJ, 42, old.duplicate()));
+        assertArrayEquals(data, gen2.decode(OBJ, 43, neu.duplicate()));
+        FsException unknown = assertThrows(FsException.class, () -> gen1.decode(OBJ, 43, neu.duplicate()));
+        assertTrue(unknown.getMessage().contains("key generation 2"), unknown.getMessage());
+        // Claim generation 1 for a generation-2 object and fix the header CRC: the tag does not verify.
+        byte[] forged = new byte[neu.remaining()];
+        neu.duplicate().get(forged);
+        forged[39] = 1;
+        int head = java.nio.ByteBuffer.wrap(forged).getInt(8);
+        java.nio.ByteBuffer.wrap(forged).putInt(head - 4, BlockFormat.crc(forged, 0, head - 4));
+        FsException e = assertThrows(FsException.class, () -> gen2.decode(OBJ, 43, ByteBuffer.wrap(forged)));
+        assertTrue(e.getMessage().contains("does not authenticate"), e.getMessage());
     }
 
     @Test

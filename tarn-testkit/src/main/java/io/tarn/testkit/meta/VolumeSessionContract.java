@@ -7,6 +7,7 @@ import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.StatFs;
+import io.tarn.api.VolumeEncryption;
 import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeSpec;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,31 @@ public abstract class VolumeSessionContract extends MetaServiceFixture {
         List<String> names = meta.listVolumes().stream().map(VolumeInfo::name).toList();
         assertTrue(names.contains(vol.name()) && names.contains(other.name()));
         assertEquals(names.stream().sorted().toList(), names, "listed by name");
+    }
+
+    /** Encryption settings are stored as given (no key ever reaches the service) and key generations append. */
+    @Test
+    void encryptionSettingsAreStoredAndKeyGenerationsAppend() {
+        assertEquals(VolumeEncryption.NONE, vol.encryption(), "a volume created without them is unencrypted");
+        byte[] check1 = new byte[VolumeEncryption.KEY_CHECK_BYTES], check2 = new byte[VolumeEncryption.KEY_CHECK_BYTES];
+        check1[0] = 1;
+        check2[0] = 2;
+        VolumeEncryption.Kdf kdf = new VolumeEncryption.Kdf("argon2id", new byte[16], 65536, 3, 1);
+        VolumeEncryption e = VolumeEncryption.aesGcm(true, new VolumeEncryption.KeyGeneration(1, check1, null, kdf));
+        String name = "enc-" + System.nanoTime();
+        VolumeInfo v = meta.createVolume(new VolumeSpec(name, "mem://x", BLOCK, "zstd", 0, e));
+        assertEquals(e, v.encryption());
+        assertEquals(e, meta.volume(name).encryption());
+        VolumeEncryption.KeyGeneration second = new VolumeEncryption.KeyGeneration(2, check2, new byte[VolumeEncryption.WRAPPED_KEY_BYTES], null);
+        VolumeInfo rotated = meta.addVolumeKey(name, second);
+        assertEquals(e.with(second), rotated.encryption());
+        assertEquals(rotated, meta.addVolumeKey(name, second), "resending the same generation changes nothing");
+        assertEquals(e.with(second), meta.volume(name).encryption());
+        assertEquals(e.with(second), meta.openSession(name, "reader").volume().encryption());
+        expect(Errno.EEXIST, () -> meta.addVolumeKey(name, new VolumeEncryption.KeyGeneration(2, check1, new byte[VolumeEncryption.WRAPPED_KEY_BYTES], null)));
+        expect(Errno.EINVAL, () -> meta.addVolumeKey(name, new VolumeEncryption.KeyGeneration(4, check1, new byte[VolumeEncryption.WRAPPED_KEY_BYTES], null)));
+        expect(Errno.EINVAL, () -> meta.addVolumeKey(vol.name(), second));
+        expect(Errno.ENOENT, () -> meta.addVolumeKey("no-such-volume-" + System.nanoTime(), second));
     }
 
     @Test
