@@ -37,8 +37,8 @@ final class MountCommand implements Callable<Integer> {
             description = "With --data: object store for a volume created on first mount (default: DIR/objects).")
     String store;
     @Option(names = {"-o", "--options"}, split = ",", paramLabel = "OPT",
-            description = "Mount options: allow_other, ro, default_permissions, and client tunables such as "
-                    + "write-buffer=256M, cache-size=256M, upload-concurrency=16.")
+            description = "Mount options: allow_other, ro, default_permissions, key-file=FILE or passphrase-file=FILE "
+                    + "(encrypted volumes), and client tunables such as write-buffer=256M, cache-size=256M, upload-concurrency=16.")
     List<String> options = new ArrayList<>();
     @Option(names = "--log", paramLabel = "FILE", description = "Daemon log (default: DIR/logs/mount-VOLUME.log or ~/.tarn/logs).")
     Path log;
@@ -76,6 +76,7 @@ final class MountCommand implements Callable<Integer> {
     private MountDaemon.Settings settings(Path mp) {
         Map<String, String> tunables = new LinkedHashMap<>();
         boolean allowOther = false, readOnly = false, defaultPermissions = false;
+        Path keyFile = null, passphraseFile = null;
         for (String o : options) {
             switch (o) {
                 case "allow_other" -> allowOther = true;
@@ -83,6 +84,14 @@ final class MountCommand implements Callable<Integer> {
                 case "rw" -> readOnly = false;
                 case "default_permissions" -> defaultPermissions = true;
                 default -> {
+                    if (o.startsWith("key-file=")) {
+                        keyFile = Path.of(o.substring("key-file=".length()));
+                        continue;
+                    }
+                    if (o.startsWith("passphrase-file=")) {
+                        passphraseFile = Path.of(o.substring("passphrase-file=".length()));
+                        continue;
+                    }
                     int eq = o.indexOf('=');
                     if (eq <= 0) throw FsException.of(Errno.EINVAL, "unknown mount option: %s", o);
                     tunables.put(o.substring(0, eq), o.substring(eq + 1));
@@ -90,15 +99,39 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         ClientConfig client = ClientConfig.parse(tunables);
+        io.tarn.client.crypt.KeySource keys = VolumeKeyFiles.source(keyFile, passphraseFile, "-o key-file", "-o passphrase-file");
         List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
         args.removeAll(List.of("--foreground", "--takeover"));
-        return new MountDaemon.Settings(volume, mp, store, client, allowOther, readOnly || at != null, defaultPermissions, List.copyOf(args));
+        return new MountDaemon.Settings(volume, mp, store, client, allowOther, readOnly || at != null, defaultPermissions,
+                List.copyOf(absoluteKeyPaths(args, keys)), keys);
+    }
+
+    /**
+     * The arguments with key and passphrase file paths made absolute, so the daemon (and a successor of
+     * {@code tarn upgrade}, started elsewhere) reads the same files. Only the paths: the secrets stay in them.
+     */
+    private static List<String> absoluteKeyPaths(List<String> args, io.tarn.client.crypt.KeySource keys) {
+        if (keys == null) return args;
+        List<String> out = new ArrayList<>(args.size());
+        for (String a : args) {
+            StringBuilder b = new StringBuilder();
+            for (String o : a.split(",", -1)) {
+                if (!b.isEmpty()) b.append(',');
+                if (o.startsWith("key-file=") && keys instanceof io.tarn.client.crypt.KeySource.KeyFile k) b.append("key-file=").append(k.path());
+                else if (o.startsWith("passphrase-file=") && keys instanceof io.tarn.client.crypt.KeySource.PassphraseFile p)
+                    b.append("passphrase-file=").append(p.path());
+                else b.append(o);
+            }
+            out.add(b.toString());
+        }
+        return out;
     }
 
     /** Starts this same command with --foreground as a detached process and waits until the mount is up. */
     private int background(Path mp) throws IOException, InterruptedException {
         Path logFile = log != null ? log.toAbsolutePath() : defaultLog();
-        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        MountDaemon.Settings settings = settings(mp);
+        List<String> args = new ArrayList<>(absoluteKeyPaths(spec.commandLine().getParseResult().originalArgs(), settings.keys()));
         args.add("--foreground");
         if (at != null) { // the daemon must open the very instant this command was given, not "-2h" from later
             for (int i = args.indexOf("--at"); i >= 0; i = args.indexOf("--at")) args.subList(i, Math.min(i + 2, args.size())).clear();
@@ -106,7 +139,7 @@ final class MountCommand implements Callable<Integer> {
             args.add("--at=" + java.time.Instant.ofEpochSecond(0, PastInstant.parse(at, java.time.Clock.systemUTC())));
         }
         // The daemon's heap and direct memory are sized from its client options (ADR 0070).
-        Process p = DaemonLauncher.start(io.tarn.cli.mount.DaemonMemory.jvmOptions(settings(mp).client(),
+        Process p = DaemonLauncher.start(io.tarn.cli.mount.DaemonMemory.jvmOptions(settings.client(),
                 io.tarn.api.VolumeSpec.DEFAULT_BLOCK_SIZE), args, logFile);
         long deadline = System.nanoTime() + Duration.ofSeconds(Sizes.seconds(readyTimeout)).toNanos();
         while (System.nanoTime() < deadline) {
@@ -115,7 +148,11 @@ final class MountCommand implements Callable<Integer> {
                 return 0;
             }
             if (p.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                throw FsException.of(Errno.EIO, "mount failed: %s", DaemonLauncher.lastLine(logFile));
+                // The daemon exits with its error's errno (Main.exitCode): keep it, so a refused key stays EACCES.
+                Errno why = p.exitValue() > 1 && p.exitValue() < 125 ? Errno.of(p.exitValue()) : Errno.EIO;
+                String line = DaemonLauncher.lastLine(logFile);
+                if (line.startsWith(why.name() + ": ")) line = line.substring(why.name().length() + 2);
+                throw FsException.of(why, "mount failed: %s", line);
             }
         }
         p.destroy();

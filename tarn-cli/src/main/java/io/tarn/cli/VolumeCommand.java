@@ -4,11 +4,15 @@ import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.api.ObjectInfo;
 import io.tarn.api.ObjectStore;
+import io.tarn.api.VolumeEncryption;
 import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeSpec;
 import io.tarn.api.VolumeUsage;
+import io.tarn.client.crypt.KeySource;
+import io.tarn.client.crypt.VolumeKeys;
 import io.tarn.objectstore.ObjectStores;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
@@ -40,18 +44,43 @@ final class VolumeCommand {
         String compression;
         @Option(names = "--retention", defaultValue = "7d", description = "How long overwritten data is kept for time travel: 7d, 12h, 0 (off), -1 (forever). Default: ${DEFAULT-VALUE}.")
         String retention;
+        @Option(names = "--encrypt", description = "Encrypt every block on the client with AES-256-GCM; needs --key-file or --passphrase-file.")
+        boolean encrypt;
+        @Option(names = "--key-file", paramLabel = "FILE", description = "With --encrypt: the volume key, 32 bytes (tarn key create FILE).")
+        Path keyFile;
+        @Option(names = "--passphrase-file", paramLabel = "FILE", description = "With --encrypt: derive the key from the first line of FILE with Argon2id.")
+        Path passphraseFile;
+        @Option(names = "--encrypt-names", description = "With --encrypt: also encrypt file names, symlink targets and user xattr values "
+                + "(names then hold at most 175 bytes; server-side tools cannot match them).")
+        boolean encryptNames;
+        @Option(names = "--kdf-memory", defaultValue = "64M", description = "Argon2id memory for a passphrase (default: ${DEFAULT-VALUE}).")
+        String kdfMemory;
+        @Option(names = "--kdf-passes", defaultValue = "3", description = "Argon2id passes for a passphrase (default: ${DEFAULT-VALUE}).")
+        int kdfPasses;
 
         @Override
         public Integer call() {
             long bs = Sizes.bytes(blockSize);
             if (bs > Integer.MAX_VALUE) throw FsException.of(Errno.EINVAL, "block size too large: %s", blockSize);
+            KeySource source = VolumeKeyFiles.source(keyFile, passphraseFile, "--key-file", "--passphrase-file");
+            if (!encrypt && (source != null || encryptNames))
+                throw FsException.of(Errno.EINVAL, "--key-file, --passphrase-file and --encrypt-names need --encrypt");
+            if (encrypt && source == null) throw FsException.of(Errno.EINVAL, "--encrypt needs --key-file FILE or --passphrase-file FILE");
+            // Checked before the (slow) key derivation and before anything is created.
+            new VolumeSpec(name, "check:", (int) bs, compression, Sizes.seconds(retention));
+            VolumeEncryption encryption = VolumeEncryption.NONE;
+            if (encrypt) {
+                VolumeKeyFiles.NewKey k = VolumeKeyFiles.newKey(source, kdfMemory, kdfPasses);
+                encryption = VolumeEncryption.aesGcm(encryptNames, VolumeKeys.firstGeneration(k.key(), k.kdf()));
+                k.wipe();
+            }
             try (MetaConnection mc = meta.connect()) {
                 String uri = store != null ? store : Volumes.defaultStore(mc, name);
-                VolumeSpec vs = new VolumeSpec(name, uri, (int) bs, compression, Sizes.seconds(retention));
+                VolumeSpec vs = new VolumeSpec(name, uri, (int) bs, compression, Sizes.seconds(retention), encryption);
                 Volumes.checkStore(uri);
                 VolumeInfo v = mc.service().createVolume(vs);
-                spec.commandLine().getOut().printf("created volume %s (%s) on %s, block size %s%n",
-                        v.name(), v.uuid(), v.storeUri(), Sizes.human(v.blockSize()));
+                spec.commandLine().getOut().printf("created volume %s (%s) on %s, block size %s, compression %s, encryption %s%n",
+                        v.name(), v.uuid(), v.storeUri(), Sizes.human(v.blockSize()), v.compression(), v.encryption().describe());
             }
             return 0;
         }
@@ -66,9 +95,10 @@ final class VolumeCommand {
         public Integer call() {
             try (MetaConnection mc = meta.connect()) {
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("%-24s %-10s %-6s %s%n", "NAME", "BLOCK", "COMP", "STORE");
+                out.printf("%-24s %-10s %-6s %-11s %s%n", "NAME", "BLOCK", "COMP", "ENCRYPTION", "STORE");
                 for (VolumeInfo v : mc.service().listVolumes())
-                    out.printf("%-24s %-10s %-6s %s%n", v.name(), Sizes.human(v.blockSize()), v.compression(), v.storeUri());
+                    out.printf("%-24s %-10s %-6s %-11s %s%n", v.name(), Sizes.human(v.blockSize()), v.compression(),
+                            v.encryption().cipher(), v.storeUri());
             }
             return 0;
         }
@@ -89,7 +119,8 @@ final class VolumeCommand {
                 out.printf("uuid:        %s%n", v.uuid());
                 out.printf("store:       %s%n", v.storeUri());
                 out.printf("block size:  %s%n", Sizes.human(v.blockSize()));
-                out.printf("compression: %s%n", v.compression());
+                out.printf("compression: %s (incompressible blocks stored raw)%n", v.compression());
+                out.printf("encryption:  %s%n", v.encryption().describe());
                 out.printf("retention:   %s%n", v.retentionSeconds() < 0 ? "forever"
                         : v.retentionSeconds() == 0 ? "off" : v.retentionSeconds() + " s");
                 out.printf("created:     %s%n", Instant.ofEpochSecond(0, v.createdNs()));

@@ -7,6 +7,7 @@ import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeSpec;
 import io.tarn.client.ClientConfig;
 import io.tarn.client.TarnVfs;
+import io.tarn.client.crypt.KeySource;
 import io.tarn.fuse.ControlSocket;
 import io.tarn.fuse.FuseConfig;
 import io.tarn.fuse.FuseSession;
@@ -29,9 +30,12 @@ import java.util.function.Consumer;
 public final class MountDaemon {
     private static final System.Logger LOG = System.getLogger(MountDaemon.class.getName());
 
-    /** What to mount and how. {@code store} is only for a volume created on first embedded mount. */
+    /**
+     * What to mount and how. {@code store} is only for a volume created on first embedded mount;
+     * {@code keys} is the key of an encrypted volume (null for a plain one).
+     */
     public record Settings(String volume, Path mountpoint, String store, ClientConfig client,
-                           boolean allowOther, boolean readOnly, boolean defaultPermissions, List<String> args) {}
+                           boolean allowOther, boolean readOnly, boolean defaultPermissions, List<String> args, KeySource keys) {}
 
     /** The metadata side a daemon runs on: the service, and the embedded data folder if this process owns it. */
     public interface Meta extends AutoCloseable {
@@ -55,7 +59,8 @@ public final class MountDaemon {
             VolumeInfo v = volume(meta, s);
             RpcServer rpc = null;
             Path endpoint = null;
-            try (TarnVfs vfs = TarnVfs.open(svc, v.name(), s.client())) {
+            // The key is checked here, before the store is opened or the mount made: a wrong key leaves nothing behind.
+            try (TarnVfs vfs = TarnVfs.open(svc, v.name(), s.client(), s.keys())) {
                 if (meta.ownedDataDir() != null) {
                     rpc = RpcServer.start(svc, new InetSocketAddress("127.0.0.1", 0));
                     endpoint = publish(meta.ownedDataDir(), rpc.port());
@@ -93,6 +98,8 @@ public final class MountDaemon {
             return meta.service().volume(s.volume());
         } catch (FsException e) {
             if (e.errno() != Errno.ENOENT) throw e;
+            if (s.keys() != null)
+                throw FsException.of(Errno.ENOENT, "unknown volume %s (create an encrypted volume with tarn volume create --encrypt)", s.volume());
             String store = s.store() != null ? s.store() : meta.defaultStore(s.volume());
             if (store == null)
                 throw FsException.of(Errno.ENOENT, "unknown volume %s (see tarn volume list; create it with tarn volume create)", s.volume());

@@ -44,7 +44,7 @@ public final class MountTakeover {
         // Read before the predecessor exits: it removes the endpoint file on its way out.
         int port = embeddedDir == null ? 0 : endpointPort(embeddedDir);
         MetaService svc = meta.service();
-        VfsFilesystem fs = new VfsFilesystem(state -> TarnVfs.resume(svc, s.client(), state));
+        VfsFilesystem fs = new VfsFilesystem(state -> TarnVfs.resume(svc, s.client(), state, s.keys()));
         KvStore kv = null;
         RpcServer rpc = null;
         try (meta; FuseSession session = FuseSession.takeOver(ControlSocket.pathFor(s.mountpoint()), fs, MountDaemon.fuseConfig())) {
