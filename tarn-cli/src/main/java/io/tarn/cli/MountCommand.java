@@ -83,6 +83,7 @@ final class MountCommand implements Callable<Integer> {
                 case "ro" -> readOnly = true;
                 case "rw" -> readOnly = false;
                 case "default_permissions" -> defaultPermissions = true;
+                case "writeback" -> tunables.put("writeback", "on");
                 default -> {
                     if (o.startsWith("key-file=")) {
                         keyFile = Path.of(o.substring("key-file=".length()));

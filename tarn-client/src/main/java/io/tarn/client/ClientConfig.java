@@ -21,14 +21,25 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
             RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2, DiskCache.OFF);
 
     /**
-     * The local disk cache of block objects: where, how large at most, and how much free space to leave on
-     * its file system (below that it stops caching). {@code dir == null}: no disk cache.
+     * The client's local disk: where, how large the block cache may grow, and how much free space to leave on
+     * its file system (below that it stops caching, and write-back writes through). {@code dir == null}: no
+     * disk cache. With {@code writeBack}, closed and synced blocks are staged under {@code dir} (at most
+     * {@code writeBackBytes}) and uploaded in the background (ADR 0071).
      */
-    public record DiskCache(java.nio.file.Path dir, long maxBytes, long freeFloorBytes) {
-        public static final DiskCache OFF = new DiskCache(null, 0, 0);
+    public record DiskCache(java.nio.file.Path dir, long maxBytes, long freeFloorBytes, boolean writeBack, long writeBackBytes) {
+        public static final DiskCache OFF = new DiskCache(null, 0, 0, false, 0);
 
         public DiskCache {
-            if (maxBytes < 0 || freeFloorBytes < 0) throw FsException.of(Errno.EINVAL, "disk cache sizes must not be negative");
+            if (maxBytes < 0 || freeFloorBytes < 0 || writeBackBytes < 0)
+                throw FsException.of(Errno.EINVAL, "disk cache sizes must not be negative");
+        }
+
+        public DiskCache(java.nio.file.Path dir, long maxBytes, long freeFloorBytes) {
+            this(dir, maxBytes, freeFloorBytes, false, 0);
+        }
+
+        DiskCache withWriteBack(boolean on, long bytes) {
+            return new DiskCache(dir, maxBytes, freeFloorBytes, on, bytes);
         }
     }
 
@@ -73,6 +84,7 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
      * Parses options as given on a command line or in a file: {@code write-buffer}, {@code cache-size}
      * (sizes like 64M, 1G), {@code upload-concurrency}, {@code download-concurrency}, {@code dir-page-size}, {@code readahead} (blocks),
      * {@code cache-dir} (a local disk cache; default size 10G, free-space floor 1G), {@code disk-cache-size}, {@code disk-free-floor},
+     * {@code writeback} (on/off; needs cache-dir) and {@code writeback-size} (default 10G),
      * {@code retry-attempts}, {@code retry-deadline} and {@code heartbeat} (durations like 500ms, 30s, 2m).
      * Unknown keys and bad values are EINVAL naming the key.
      */
@@ -93,9 +105,14 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
                     case "readahead" -> c.withReadahead(Integer.parseInt(v));
                     case "cache-dir" -> c.withDiskCache(new DiskCache(v.isEmpty() ? null : java.nio.file.Path.of(v),
                             c.diskCache.dir() == null && c.diskCache.maxBytes() == 0 ? 10L << 30 : c.diskCache.maxBytes(),
-                            c.diskCache.freeFloorBytes() == 0 ? 1L << 30 : c.diskCache.freeFloorBytes()));
-                    case "disk-cache-size" -> c.withDiskCache(new DiskCache(c.diskCache.dir(), size(v), c.diskCache.freeFloorBytes()));
-                    case "disk-free-floor" -> c.withDiskCache(new DiskCache(c.diskCache.dir(), c.diskCache.maxBytes(), size(v)));
+                            c.diskCache.freeFloorBytes() == 0 ? 1L << 30 : c.diskCache.freeFloorBytes(),
+                            c.diskCache.writeBack(), c.diskCache.writeBackBytes()));
+                    case "disk-cache-size" -> c.withDiskCache(new DiskCache(c.diskCache.dir(), size(v), c.diskCache.freeFloorBytes(),
+                            c.diskCache.writeBack(), c.diskCache.writeBackBytes()));
+                    case "disk-free-floor" -> c.withDiskCache(new DiskCache(c.diskCache.dir(), c.diskCache.maxBytes(), size(v),
+                            c.diskCache.writeBack(), c.diskCache.writeBackBytes()));
+                    case "writeback" -> c.withDiskCache(c.diskCache.withWriteBack(flag(v), c.diskCache.writeBackBytes()));
+                    case "writeback-size" -> c.withDiskCache(c.diskCache.withWriteBack(c.diskCache.writeBack(), size(v)));
                     case "retry-attempts" -> {
                         r = new RetryPolicy(Integer.parseInt(v), r.baseDelay(), r.maxDelay(), r.deadline(), r.attemptTimeout());
                         yield c;
@@ -112,7 +129,20 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
                 throw FsException.of(Errno.EINVAL, "bad value for %s: %s (%s)", k, v, ex.getMessage());
             }
         }
+        if (c.diskCache.writeBack()) {
+            if (c.diskCache.dir() == null)
+                throw FsException.of(Errno.EINVAL, "writeback stages blocks on local disk: give cache-dir=DIR as well");
+            if (c.diskCache.writeBackBytes() == 0) c = c.withDiskCache(c.diskCache.withWriteBack(true, 10L << 30));
+        }
         return c.withRetry(r);
+    }
+
+    private static boolean flag(String v) {
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "", "on", "true", "yes", "1" -> true;
+            case "off", "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("expected on or off");
+        };
     }
 
     static long size(String v) {

@@ -39,6 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TarnVfs implements Vfs {
     private static final System.Logger LOG = System.getLogger(TarnVfs.class.getName());
+    /** How long an unmount waits for staged blocks to reach the store; the rest upload at the next mount. */
+    private static final java.time.Duration WRITE_BACK_DRAIN = java.time.Duration.ofMinutes(5);
 
     private final MetaService meta;
     private final ObjectStore ownedStore;
@@ -49,6 +51,8 @@ public final class TarnVfs implements Vfs {
     private final BlockStore blocks;
     /** The disk cache in front of the store, or null; it does not own the store (close leaves that to its owner). */
     private final io.tarn.client.block.DiskCachedObjectStore diskCache;
+    /** Write-back staging above the store (and the disk cache), or null when the mount did not ask for it. */
+    private final io.tarn.client.block.WriteBackObjectStore writeBack;
     private final WriteBudget budget;
     private final BlockIds ids;
     private final ClientConfig config;
@@ -158,6 +162,19 @@ public final class TarnVfs implements Vfs {
         } else {
             diskCache = null;
         }
+        if (dc.writeBack() && dc.dir() != null) {
+            try {
+                // Beside the cache directory, not in it: the cache drops every file it does not know at start.
+                writeBack = new io.tarn.client.block.WriteBackObjectStore(store, dc.dir().resolve(volume.uuid() + ".writeback"),
+                        dc.writeBackBytes(), dc.freeFloorBytes(), config.uploadConcurrency(), WRITE_BACK_DRAIN);
+            } catch (java.io.IOException e) {
+                if (fresh) meta.closeSession(session);
+                throw FsException.of(Errno.EIO, "write-back directory under %s unusable: %s", dc.dir(), e.toString());
+            }
+            store = writeBack;
+        } else {
+            writeBack = null;
+        }
         this.blocks = new BlockStore(store, new BlockKeys("", volume.uuid()), codec,
                 config.uploadConcurrency(), config.downloadConcurrency(), config.cacheBytes(), config.retry());
         java.time.Duration deadline = config.retry().deadline();
@@ -192,6 +209,11 @@ public final class TarnVfs implements Vfs {
     /** The local disk cache, or null when the configuration has none. */
     public io.tarn.client.block.DiskCachedObjectStore diskCache() {
         return diskCache;
+    }
+
+    /** The write-back staging area, or null when this client writes through. */
+    public io.tarn.client.block.WriteBackObjectStore writeBack() {
+        return writeBack;
     }
 
     public WriteBudget writeBudget() {
@@ -605,6 +627,11 @@ public final class TarnVfs implements Vfs {
             }
         }
         dirs.clear();
+        if (writeBack != null) {
+            // Uploads go on while the session is still heartbeated; a successor picks up the rest itself.
+            if (exported) writeBack.abandon();
+            else writeBack.close();
+        }
         heartbeat.interrupt();
         try {
             if (!exported) meta.closeSession(session);

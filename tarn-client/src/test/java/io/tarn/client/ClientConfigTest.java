@@ -31,6 +31,21 @@ class ClientConfigTest {
     }
 
     @Test
+    void writeBackNeedsALocalDirectory() {
+        ClientConfig c = ClientConfig.parse(new java.util.TreeMap<>(Map.of("writeback", "", "cache-dir", "/var/cache/tarn")));
+        assertTrue(c.diskCache().writeBack());
+        assertEquals(10L << 30, c.diskCache().writeBackBytes());
+        assertEquals(1L << 20, ClientConfig.parse(Map.of("writeback", "on", "cache-dir", "/c", "writeback-size", "1M"))
+                .diskCache().writeBackBytes());
+        assertFalse(ClientConfig.parse(Map.of("writeback", "off")).diskCache().writeBack());
+        FsException e = assertThrows(FsException.class, () -> ClientConfig.parse(Map.of("writeback", "on")));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("cache-dir"), e.getMessage());
+        assertEquals(Errno.EINVAL, assertThrows(FsException.class,
+                () -> ClientConfig.parse(Map.of("writeback", "maybe", "cache-dir", "/c"))).errno());
+    }
+
+    @Test
     void badInputIsEinvalNamingTheKey() {
         for (Map<String, String> bad : java.util.List.of(Map.of("write-buffer", "lots"), Map.of("nope", "1"),
                 Map.of("upload-concurrency", "0"), Map.of("write-buffer", "0"), Map.of("retry-attempts", "0"))) {
