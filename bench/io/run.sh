@@ -5,7 +5,8 @@
 #
 #   bench/io/run.sh [--store URI] LABEL=DIR [LABEL=DIR ...]
 #
-# Environment: SEQ_SIZE (1G) RAND_SIZE (256M) RAND_RUNTIME (20) NSMALL (2000) NLS (10000);
+# Environment: SEQ_SIZE (1G) RAND_SIZE (256M) RAND_RUNTIME (20) NSMALL (2000) NLS (10000)
+# NTRAIN (10000 files of TRAIN_SIZE 1M, read by 4 readers from a fresh mount; 0 skips) CKPT_SIZE (4G; 0 skips);
 # REMOUNT_<LABEL>="command" runs before cold reads and the cold listing (fresh mount, cold caches);
 # SETTLE_<LABEL>="command" runs after the sequential write and is timed with it (for mounts whose close
 # returns before the data is in the store); TARN="path to bin/tarn" for --store.
@@ -15,12 +16,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TARN="${TARN:-$here/../../bin/tarn}"
 SEQ_SIZE="${SEQ_SIZE:-1G}" RAND_SIZE="${RAND_SIZE:-256M}" RAND_RUNTIME="${RAND_RUNTIME:-20}"
 NSMALL="${NSMALL:-2000}" NLS="${NLS:-10000}"
+NTRAIN="${NTRAIN:-10000}" TRAIN_SIZE="${TRAIN_SIZE:-1M}" CKPT_SIZE="${CKPT_SIZE:-4G}"
 store=""
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --store) store="$2"; shift 2 ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *=*) targets+=("$1"); shift ;;
     *) echo "run.sh: expected LABEL=DIR, got $1" >&2; exit 2 ;;
   esac
@@ -56,6 +58,18 @@ for t in "${targets[@]}"; do
   put "$label" "$(python3 -c "print('%.3f' % ($e-$s))")" ls_l_cold_s
   s=$(now); ls -l "$w/ls" >/dev/null; e=$(now)
   put "$label" "$(python3 -c "print('%.3f' % ($e-$s))")" ls_l_warm_s
+  if [ "$NTRAIN" -gt 0 ]; then
+    python3 "$here/training.py" write "$w/train" "$NTRAIN" "$(bytes "$TRAIN_SIZE")"
+    hook REMOUNT "$label"; drop
+    python3 "$here/training.py" read "$w/train" 4 | while IFS== read -r k v; do put "$label" "$v" "$k"; done
+    rm -rf "$w/train"
+  fi
+  if [ "$CKPT_SIZE" != 0 ]; then
+    # A checkpoint: one large file written and fsynced, timed until durable (with the settle hook).
+    s=$(now); SIZE="$CKPT_SIZE" DIR="$w" fio "$here/seqwrite.fio" >/dev/null 2>&1; hook SETTLE "$label"; e=$(now)
+    put "$label" "$(python3 -c "print('%.1f' % ($(bytes "$CKPT_SIZE")/1048576/($e-$s)))")" checkpoint_write_mib_s
+    rm -f "$w/tarn-io-seq"
+  fi
   rm -rf "$w"
 done
 
@@ -69,7 +83,7 @@ if [ -n "$store" ]; then
   labels+=("store")
 fi
 
-metrics="seq_write_mib_s seq_read_cold_mib_s seq_reread_mib_s rand_read_4k_iops small_create_files_s small_stat_files_s small_unlink_files_s small_combined_files_s ls_l_cold_s ls_l_warm_s"
+metrics="seq_write_mib_s seq_read_cold_mib_s seq_reread_mib_s rand_read_4k_iops small_create_files_s small_stat_files_s small_unlink_files_s small_combined_files_s ls_l_cold_s ls_l_warm_s train_read_files_s train_read_mib_s checkpoint_write_mib_s"
 first="${labels[0]}"
 printf '%-24s' workload; for l in "${labels[@]}"; do printf ' %12s' "$l"; done
 for l in "${labels[@]:1}"; do printf ' %12s' "$first/$l"; done; echo
