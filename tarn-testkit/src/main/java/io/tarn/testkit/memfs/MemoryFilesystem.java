@@ -46,10 +46,19 @@ public final class MemoryFilesystem implements FuseFilesystem {
     /** @param openFlags FOPEN flags for every open file, e.g. {@link Opened#KEEP_CACHE} or {@link Opened#DIRECT_IO} */
     public MemoryFilesystem(int openFlags) {
         this.openFlags = openFlags;
-        MemNode root = new MemNode(1, Attr.S_IFDIR | 0755, 0, 0, now());
+        // Owned by whoever runs the daemon, as libfuse's examples do: an ordinary user's mount is theirs.
+        MemNode root = new MemNode(1, Attr.S_IFDIR | 0755, owner("unix:uid"), owner("unix:gid"), now());
         root.pool = pool;
         root.parent = 1;
         nodes.put(1L, root);
+    }
+
+    private static int owner(String attribute) {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), attribute);
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     public MemoryFilesystem() {
