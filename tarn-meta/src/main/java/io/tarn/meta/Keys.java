@@ -10,7 +10,7 @@ import java.util.Arrays;
  */
 final class Keys {
     static final byte GLOBAL = 'G', VOLUME_NAME = 'N', VOLUME = 'V', SESSION = 'S', REQUEST = 'R',
-            SESSION_OPEN = 'P', DATA = 'v';
+            SESSION_OPEN = 'P', TOKEN = 'T', DATA = 'v';
     // Sub-spaces inside one volume's DATA prefix.
     static final byte INODE = 'i', DENTRY = 'd', BLOCK = 'b', XATTR = 'x', OPEN = 'o', ORPHAN = 'z',
             USAGE = 'u', COUNTER = 'c', GARBAGE = 'g', JOURNAL = 'j', HISTORY = 'h';
@@ -32,6 +32,11 @@ final class Keys {
 
     static byte[] volumeName(String name) {
         return cat(new byte[]{VOLUME_NAME}, utf8(name));
+    }
+
+    /** An access token by its public id (ADR 0100); the record holds a hash of the secret, never the secret. */
+    static byte[] token(String id) {
+        return cat(new byte[]{TOKEN}, utf8(id));
     }
 
     static byte[] volume(long vol) {

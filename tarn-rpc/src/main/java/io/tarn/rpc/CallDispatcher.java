@@ -4,6 +4,9 @@ import io.tarn.api.Ctx;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.api.MetaService;
+import io.tarn.api.auth.IssuedToken;
+import io.tarn.api.auth.TokenAdmin;
+import io.tarn.api.auth.TokenSpec;
 
 /**
  * The server half of the codec: decodes one request payload, calls the {@link MetaService} and
@@ -13,9 +16,21 @@ import io.tarn.api.MetaService;
 final class CallDispatcher {
     private static final System.Logger LOG = System.getLogger(CallDispatcher.class.getName());
     private final MetaService svc;
+    private final TokenAdmin tokens;
 
     CallDispatcher(MetaService svc) {
+        this(svc, null);
+    }
+
+    /** {@code tokens} serves the token opcodes; null: this server keeps no tokens (ENOTSUP). */
+    CallDispatcher(MetaService svc, TokenAdmin tokens) {
         this.svc = svc;
+        this.tokens = tokens;
+    }
+
+    private TokenAdmin tokens() {
+        if (tokens == null) throw FsException.of(Errno.ENOTSUP, "this metadata server keeps no access tokens");
+        return tokens;
     }
 
     /**
@@ -288,6 +303,23 @@ final class CallDispatcher {
                 long ino = in.i64();
                 in.end();
                 out.strings(svc.listXattr(c, ino));
+            }
+            case AUTHENTICATE -> throw FsException.of(Errno.EPROTO, "authenticate is only valid once, right after the hello");
+            case CREATE_TOKEN -> {
+                TokenSpec spec = in.tokenSpec();
+                in.end();
+                IssuedToken t = tokens().createToken(spec);
+                out.accessToken(t.info()).str(t.secret());
+            }
+            case LIST_TOKENS -> {
+                String volume = in.str();
+                in.end();
+                out.accessTokens(tokens().listTokens(volume));
+            }
+            case REVOKE_TOKEN -> {
+                String id = in.str();
+                in.end();
+                out.accessToken(tokens().revokeToken(id));
             }
             case REMOVE_XATTR -> {
                 Ctx c = in.ctx();

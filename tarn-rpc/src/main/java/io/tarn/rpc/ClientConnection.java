@@ -3,6 +3,10 @@ package io.tarn.rpc;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 
+import io.tarn.api.auth.AccessToken;
+import io.tarn.rpc.tls.Tls;
+
+import javax.net.ssl.SSLException;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -61,6 +65,7 @@ final class ClientConnection {
     private final String server;
     private final Consumer<ClientConnection> onDeath;
     private volatile Throwable death;
+    private AccessToken grant;
     // Read buffer, guarded by readLock: bytes [start, end) are received and not yet consumed.
     private byte[] buf = new byte[64 * 1024];
     private int start, end;
@@ -77,31 +82,113 @@ final class ClientConnection {
         this.onDeath = onDeath;
     }
 
-    /** Connects and shakes hands within {@code timeoutMillis}; an IOException says why not. */
-    static ClientConnection open(InetSocketAddress addr, String server, int timeoutMillis, int maxFrame,
+    /**
+     * The server refused this client for a reason a retry cannot fix (TLS mismatch, a missing,
+     * wrong, revoked or expired token): the link stops reconnecting and calls fail with {@link #reason}.
+     */
+    static final class Refused extends IOException {
+        final FsException reason;
+
+        Refused(FsException reason) {
+            super(reason.getMessage());
+            this.reason = reason;
+        }
+    }
+
+    /**
+     * Connects, runs the TLS handshake if {@code opts} has TLS, shakes hands and presents the access
+     * token, all within {@code timeoutMillis}; an IOException says why not ({@link Refused} if for good).
+     */
+    static ClientConnection open(InetSocketAddress addr, String server, int timeoutMillis, RpcOptions opts,
                                  Consumer<ClientConnection> onDeath) throws IOException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
             s.connect(addr, timeoutMillis);
             s.setSoTimeout(timeoutMillis);
+            if (opts.tls() != null) s = handshakeTls(s, addr, server, opts);
             byte[] hello = new byte[Wire.HELLO_LENGTH];
             WireOut.putInt(hello, 0, Wire.MAGIC);
             hello[5] = Wire.VERSION_MIN;
             hello[7] = Wire.VERSION_MAX;
-            WireOut.putInt(hello, 8, maxFrame);
+            WireOut.putInt(hello, 8, opts.maxFrameBytes());
             s.getOutputStream().write(hello);
             byte[] reply = new DataInputStream(s.getInputStream()).readNBytes(Wire.SERVER_HELLO_LENGTH);
             if (reply.length < Wire.SERVER_HELLO_LENGTH || WireIn.getInt(reply, 0) != Wire.MAGIC)
-                throw new IOException(server + " is not a Tarn metadata server (bad handshake)");
+                throw new IOException(server + " is not a Tarn metadata server (bad handshake)"
+                        + (opts.tls() == null ? "" : "; it may not be using TLS"));
             int version = (reply[4] & 0xff) << 8 | (reply[5] & 0xff);
+            int detail = (reply[6] & 0xff) << 8 | (reply[7] & 0xff);
+            if (version == 0 && detail == Wire.REFUSED_TLS_REQUIRED)
+                throw new Refused(FsException.of(Errno.EPROTO,
+                        "metadata server %s requires TLS and refused this plaintext connection (give --tls-ca CA.pem or TARN_TLS_CA)", server));
             if (version == 0)
-                throw new IOException(server + " speaks no protocol version in " + Wire.VERSION_MIN + "-" + Wire.VERSION_MAX);
-            return new ClientConnection(s, WireIn.getLong(reply, 8), WireIn.getInt(reply, 16), maxFrame, server, onDeath);
+                throw new Refused(FsException.of(Errno.EPROTO, "metadata server %s speaks no protocol version in %d-%d",
+                        server, Wire.VERSION_MIN, Wire.VERSION_MAX));
+            ClientConnection c = new ClientConnection(s, WireIn.getLong(reply, 8), WireIn.getInt(reply, 16),
+                    opts.maxFrameBytes(), server, onDeath);
+            boolean required = version >= 2 && (detail & Wire.FLAG_TOKEN_REQUIRED) != 0;
+            if (opts.token() != null) {
+                if (version < 2)
+                    throw new Refused(FsException.of(Errno.EPROTO,
+                            "metadata server %s speaks protocol version 1, which has no access tokens", server));
+                c.grant = c.authenticate(opts.token(), timeoutMillis);
+            } else if (required) {
+                throw new Refused(FsException.of(Errno.EACCES,
+                        "metadata server %s requires an access token (give --token-file F, TARN_TOKEN_FILE or -o token-file=F)", server));
+            }
+            return c;
         } catch (IOException | RuntimeException e) {
             RpcServer.closeQuietly(s);
             throw e;
         }
+    }
+
+    private static Socket handshakeTls(Socket plain, InetSocketAddress addr, String server, RpcOptions opts) throws IOException {
+        try {
+            return opts.tls().connect(plain, addr.getHostString(), addr.getPort());
+        } catch (SSLException e) {
+            if (Tls.certificateRejected(e))
+                throw new Refused(FsException.of(Errno.EACCES, "metadata server %s: its TLS certificate is not trusted: %s",
+                        server, e.getMessage()));
+            throw new Refused(FsException.of(Errno.EPROTO, "TLS handshake with metadata server %s failed (is it running without TLS?): %s",
+                    server, e.getMessage()));
+        } catch (java.net.SocketException | EOFException e) {
+            // A plaintext server drops a TLS client after its first bytes.
+            throw new Refused(FsException.of(Errno.EPROTO,
+                    "metadata server %s closed the connection during the TLS handshake (is it running without TLS?): %s",
+                    server, e.getMessage()));
+        }
+    }
+
+    /** Presents the token; the server's answer is what the token allows (null: the server checks no tokens). */
+    private AccessToken authenticate(String token, int timeoutMillis) throws IOException {
+        WireOut req = WireOut.request(Op.AUTHENTICATE).str(token);
+        byte[] frame = req.frame();
+        WireOut.putLong(frame, Wire.CALL_ID_AT, nextCallId.getAndIncrement());
+        WireOut.putInt(frame, Wire.DEADLINE_AT, timeoutMillis);
+        out.write(frame, 0, req.length());
+        byte[] payload = readFrame(System.nanoTime() + timeoutMillis * 1_000_000L);
+        if (payload == null) throw new SocketTimeoutException("no answer to the access token within " + timeoutMillis + " ms");
+        WireIn in = new WireIn(payload, Wire.RESPONSE_HEADER, payload.length - Wire.RESPONSE_HEADER);
+        if (payload[8] != Wire.OK) {
+            FsException e = CallDispatcher.decodeError(in);
+            throw new Refused(new FsException(e.errno(), "metadata server " + server + " refused the access token: "
+                    + stripErrno(e)));
+        }
+        AccessToken t = in.bool() ? in.accessToken() : null;
+        in.end();
+        return t;
+    }
+
+    private static String stripErrno(FsException e) {
+        String m = e.getMessage(), prefix = e.errno().name() + ": ";
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    }
+
+    /** What the server said the access token allows, or null (no token, or the server checks none). */
+    AccessToken grant() {
+        return grant;
     }
 
     long epoch() {

@@ -20,7 +20,9 @@ enum Op {
     REMOVE_XATTR(43, Retry.REQUEST_ID),
     OPEN_VIEW(50, Retry.RECONCILE), SET_RETENTION(51, Retry.SAFE), VOLUME_USAGE(52, Retry.SAFE),
     /** Idempotent: resending the generation already added returns the volume unchanged. */
-    ADD_VOLUME_KEY(60, Retry.SAFE);
+    ADD_VOLUME_KEY(60, Retry.SAFE),
+    // Version 2 (ADR 0100). AUTHENTICATE is sent by the connection itself, right after the hello.
+    AUTHENTICATE(70, Retry.SAFE), CREATE_TOKEN(71, Retry.RECONCILE), LIST_TOKENS(72, Retry.SAFE), REVOKE_TOKEN(73, Retry.SAFE);
 
     /** How a call may be sent again after a lost reply. */
     enum Retry {
@@ -32,7 +34,7 @@ enum Op {
         RECONCILE
     }
 
-    private static final Op[] BY_CODE = new Op[64];
+    private static final Op[] BY_CODE = new Op[256];
     static {
         for (Op op : values()) BY_CODE[op.code] = op;
     }

@@ -13,6 +13,10 @@ import io.tarn.api.StatFs;
 import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeUsage;
 import io.tarn.api.VolumeSpec;
+import io.tarn.api.auth.AccessToken;
+import io.tarn.api.auth.IssuedToken;
+import io.tarn.api.auth.TokenAdmin;
+import io.tarn.api.auth.TokenSpec;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -25,7 +29,7 @@ import java.util.function.Function;
  * wait and are resent, up to {@link RpcOptions#rideThrough()}; then they fail with ECONNREFUSED,
  * ETIMEDOUT or EIO and a message naming the server. Thread-safe.
  */
-public final class RemoteMetaService implements MetaService {
+public final class RemoteMetaService implements MetaService, TokenAdmin {
     private final ServerLink link;
     private final RpcOptions opts;
     private final SessionKeeper sessions;
@@ -77,6 +81,11 @@ public final class RemoteMetaService implements MetaService {
     @Override
     public String toString() {
         return "RemoteMetaService[" + server() + "]";
+    }
+
+    /** What the server said this client's access token allows, or null (no token, or the server checks none). */
+    public AccessToken grant() {
+        return link.grant();
     }
 
     /** How often the connection was re-established after a loss, for operators and tests. */
@@ -345,6 +354,24 @@ public final class RemoteMetaService implements MetaService {
     @Override
     public void removeXattr(Ctx ctx, long ino, String name) {
         call(Op.REMOVE_XATTR, mutation(Op.REMOVE_XATTR, ctx).i64(ino).str(name), NOTHING);
+    }
+
+    // ---- access tokens (ADR 0100) -------------------------------------------------------------
+
+    @Override
+    public IssuedToken createToken(TokenSpec spec) {
+        // A lost reply leaves a token nobody knows the secret of: harmless, and listed for revocation.
+        return call(Op.CREATE_TOKEN, WireOut.request(Op.CREATE_TOKEN).tokenSpec(spec), in -> new IssuedToken(in.accessToken(), in.str()));
+    }
+
+    @Override
+    public List<AccessToken> listTokens(String volume) {
+        return call(Op.LIST_TOKENS, WireOut.request(Op.LIST_TOKENS).str(volume), WireIn::accessTokens);
+    }
+
+    @Override
+    public AccessToken revokeToken(String id) {
+        return call(Op.REVOKE_TOKEN, WireOut.request(Op.REVOKE_TOKEN).str(id), WireIn::accessToken);
     }
 
     /** Closes the connection and stops the heartbeats; sessions stay open on the server until closed or expired. */

@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +32,10 @@ public final class RpcServer implements AutoCloseable {
     private static final Duration DRAIN = Duration.ofSeconds(10);
 
     private final ServerSocket listener;
+    private final MetaService service;
+    private final ServerSecurity security;
     private final CallDispatcher dispatcher;
+    private final Map<Long, String> knownSessions = new ConcurrentHashMap<>();
     private final int maxFrame;
     private final long epoch = new SecureRandom().nextLong();
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
@@ -40,8 +44,10 @@ public final class RpcServer implements AutoCloseable {
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean closed;
 
-    private RpcServer(MetaService svc, ServerSocket listener, int maxFrame) {
-        this.dispatcher = new CallDispatcher(svc);
+    private RpcServer(MetaService svc, ServerSocket listener, int maxFrame, ServerSecurity security) {
+        this.service = svc;
+        this.security = security;
+        this.dispatcher = new CallDispatcher(svc, security.tokens());
         this.listener = listener;
         this.maxFrame = maxFrame;
         this.acceptor = Thread.ofPlatform().daemon().name("tarn-rpc-accept-" + listener.getLocalPort()).start(this::acceptLoop);
@@ -54,13 +60,24 @@ public final class RpcServer implements AutoCloseable {
 
     /** As {@link #start(MetaService, InetSocketAddress)} with a limit on request frame size in bytes. */
     public static RpcServer start(MetaService svc, InetSocketAddress addr, int maxFrameBytes) {
+        return start(svc, addr, maxFrameBytes, ServerSecurity.NONE);
+    }
+
+    /** As {@link #start(MetaService, InetSocketAddress)} with TLS and access tokens as {@code security} says (ADR 0100). */
+    public static RpcServer start(MetaService svc, InetSocketAddress addr, ServerSecurity security) {
+        return start(svc, addr, Wire.DEFAULT_MAX_FRAME, security);
+    }
+
+    public static RpcServer start(MetaService svc, InetSocketAddress addr, int maxFrameBytes, ServerSecurity security) {
         try {
             ServerSocket s = new ServerSocket();
             // A restarted server must be able to take its port back while old connections sit in TIME_WAIT.
             s.setReuseAddress(true);
             s.bind(addr, 512);
-            RpcServer server = new RpcServer(svc, s, maxFrameBytes);
-            LOG.log(INFO, "metadata RPC listening on {0}", s.getLocalSocketAddress());
+            RpcServer server = new RpcServer(svc, s, maxFrameBytes, security);
+            LOG.log(INFO, "metadata RPC listening on {0} ({1}, {2})", s.getLocalSocketAddress(),
+                    security.tls() == null ? "plain TCP" : security.tls(),
+                    security.tokensRequired() ? "access tokens required" : "no access token required");
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + addr + ": " + e.getMessage(), e);
@@ -84,8 +101,21 @@ public final class RpcServer implements AutoCloseable {
         return maxFrame;
     }
 
+    /** The dispatcher of connections with full access (no token, none required). */
     CallDispatcher dispatcher() {
         return dispatcher;
+    }
+
+    MetaService service() {
+        return service;
+    }
+
+    ServerSecurity security() {
+        return security;
+    }
+
+    Map<Long, String> knownSessions() {
+        return knownSessions;
     }
 
     /** Open client connections, for tests and operators. */
@@ -108,6 +138,7 @@ public final class RpcServer implements AutoCloseable {
             }
             try {
                 s.setTcpNoDelay(true);
+                // The TLS handshake, if any, runs on the connection's own thread: a slow client cannot stall accepting.
                 ServerConnection c = new ServerConnection(this, s);
                 connections.add(c);
                 if (closed) c.close();

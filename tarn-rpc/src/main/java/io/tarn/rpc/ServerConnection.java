@@ -3,7 +3,15 @@ package io.tarn.rpc;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 
+import io.tarn.api.auth.AccessToken;
+import io.tarn.api.auth.AccessTokens;
+import io.tarn.rpc.tls.Tls;
+
+import javax.net.ssl.SSLSocket;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -23,25 +31,30 @@ final class ServerConnection {
     static final int MAX_CALLS_IN_FLIGHT = 1024, MAX_BYTES_IN_FLIGHT = 64 << 20;
 
     private final RpcServer server;
-    private final Socket socket;
-    private final DataInputStream in;
-    private final OutputStream out;
+    private final Socket raw;
+    private volatile Socket socket;
+    private DataInputStream in;
+    private OutputStream out;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Semaphore callsInFlight = new Semaphore(MAX_CALLS_IN_FLIGHT);
     private final Semaphore bytesInFlight = new Semaphore(MAX_BYTES_IN_FLIGHT);
     private final String peer;
     private int clientMaxReply;
+    /** What calls reach: the whole service, what a token allows, or null while a required token is missing. */
+    private volatile CallDispatcher dispatcher;
+    private boolean authenticated, refusalLogged;
 
-    ServerConnection(RpcServer server, Socket socket) throws IOException {
+    ServerConnection(RpcServer server, Socket socket) {
         this.server = server;
+        this.raw = socket;
         this.socket = socket;
         this.peer = String.valueOf(socket.getRemoteSocketAddress());
-        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
-        this.out = socket.getOutputStream();
+        this.dispatcher = server.security().tokensRequired() ? null : server.dispatcher();
     }
 
     void serve() {
         try {
+            if (!secure()) return;
             if (!handshake()) return;
             readLoop();
         } catch (EOFException | java.net.SocketException e) {
@@ -51,6 +64,59 @@ final class ServerConnection {
         } finally {
             close();
         }
+    }
+
+    /**
+     * Looks at the first byte: a TLS handshake record or the plaintext hello. A server with TLS runs the
+     * handshake, and answers a plaintext hello with a refusal that says TLS is required; a server without
+     * TLS drops a TLS client. Both are logged with the peer, since the client may not say why it failed.
+     */
+    private boolean secure() throws IOException {
+        raw.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
+        InputStream rawIn = raw.getInputStream();
+        int first;
+        try {
+            first = rawIn.read();
+        } catch (SocketTimeoutException e) {
+            LOG.log(WARNING, "closing connection from {0}: no hello within {1} ms", peer, HANDSHAKE_TIMEOUT_MILLIS);
+            return false;
+        }
+        if (first < 0) return false;
+        Tls tls = server.security().tls();
+        if (tls != null && Tls.looksLikeTls(first)) {
+            SSLSocket s;
+            try {
+                s = tls.accept(raw, new byte[]{(byte) first});
+            } catch (IOException e) {
+                LOG.log(WARNING, "refusing connection from {0}: TLS handshake failed: {1}", peer, e.getMessage());
+                return false;
+            }
+            socket = s;
+            in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024));
+            out = s.getOutputStream();
+            return true;
+        }
+        if (tls != null) {
+            LOG.log(WARNING, "refusing plaintext connection from {0}: this server requires TLS", peer);
+            if (first == (Wire.MAGIC >>> 24)) {
+                // A Tarn client in plaintext: tell it why, in the hello it expects.
+                byte[] rest = new byte[Wire.HELLO_LENGTH - 1];
+                new DataInputStream(rawIn).readFully(rest);
+                byte[] reply = new byte[Wire.SERVER_HELLO_LENGTH];
+                WireOut.putInt(reply, 0, Wire.MAGIC);
+                reply[7] = Wire.REFUSED_TLS_REQUIRED;
+                raw.getOutputStream().write(reply);
+            }
+            return false;
+        }
+        if (Tls.looksLikeTls(first)) {
+            LOG.log(WARNING, "refusing TLS connection from {0}: this server runs without TLS (start it with --tls-cert and --tls-key)", peer);
+            return false;
+        }
+        in = new DataInputStream(new BufferedInputStream(
+                new SequenceInputStream(new ByteArrayInputStream(new byte[]{(byte) first}), rawIn), 64 * 1024));
+        out = raw.getOutputStream();
+        return true;
     }
 
     private boolean handshake() throws IOException {
@@ -74,6 +140,9 @@ final class ServerConnection {
         WireOut.putInt(reply, 0, Wire.MAGIC);
         reply[4] = (byte) (version >>> 8);
         reply[5] = (byte) version;
+        int detail = version == 0 ? Wire.REFUSED_NO_COMMON_VERSION
+                : version >= 2 && server.security().tokensRequired() ? Wire.FLAG_TOKEN_REQUIRED : 0;
+        reply[7] = (byte) detail;
         WireOut.putLong(reply, 8, server.epoch());
         WireOut.putInt(reply, 16, server.maxFrame());
         write(reply, reply.length);
@@ -83,6 +152,48 @@ final class ServerConnection {
             return false;
         }
         socket.setSoTimeout(0);
+        return true;
+    }
+
+    /**
+     * Checks the token of an AUTHENTICATE request and answers it. From then on the connection's calls
+     * go through a {@link TokenGuard}. A refused token is logged (id and reason, never the secret)
+     * and ends the connection; false then.
+     */
+    private boolean authenticate(byte[] payload, int length) {
+        long callId = WireIn.getLong(payload, 0);
+        String presented;
+        try {
+            WireIn args = new WireIn(payload, Wire.REQUEST_HEADER, length - Wire.REQUEST_HEADER);
+            presented = args.str();
+            args.end();
+            if (authenticated) throw FsException.of(Errno.EPROTO, "this connection has already authenticated");
+        } catch (FsException e) {
+            reply(CallDispatcher.error(callId, e));
+            return true;
+        }
+        AccessTokens tokens = server.security().tokens();
+        if (tokens == null) { // nothing to check against: the connection keeps the access it has
+            reply(WireOut.response(callId, Wire.OK).bool(false));
+            return true;
+        }
+        AccessToken t;
+        try {
+            t = tokens.verify(presented);
+        } catch (FsException e) {
+            LOG.log(WARNING, "refusing connection from {0}: {1}", peer, e.getMessage());
+            reply(CallDispatcher.error(callId, e));
+            return false;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "checking an access token failed", e);
+            reply(CallDispatcher.error(callId, FsException.of(Errno.EIO, "checking the access token failed on the server")));
+            return false;
+        }
+        TokenGuard guard = new TokenGuard(server.service(), tokens, t, peer, server.knownSessions());
+        dispatcher = new CallDispatcher(guard, guard);
+        authenticated = true;
+        LOG.log(DEBUG, "{0} authenticated with access token {1} ({2})", peer, t.id(), t.describe());
+        reply(WireOut.response(callId, Wire.OK).bool(true).accessToken(t));
         return true;
     }
 
@@ -115,10 +226,28 @@ final class ServerConnection {
                 release(cost);
                 continue;
             }
+            int code = payload[8] & 0xff;
+            if (code == Op.AUTHENTICATE.code) {
+                boolean go = authenticate(payload, length);
+                release(cost);
+                if (!go) return;
+                continue;
+            }
+            CallDispatcher d = dispatcher;
+            if (d == null) {
+                if (!refusalLogged) {
+                    refusalLogged = true;
+                    LOG.log(WARNING, "refusing calls from {0}: no access token presented, and this server requires one", peer);
+                }
+                reply(CallDispatcher.error(WireIn.getLong(payload, 0), FsException.of(Errno.EACCES,
+                        "this metadata server requires an access token (--token-file, TARN_TOKEN_FILE or -o token-file=)")));
+                release(cost);
+                continue;
+            }
             // Point reads are a few microseconds: running them here saves a thread hand-off; anything that may wait runs apart.
             Runnable call = () -> {
                 try {
-                    reply(server.dispatcher().handle(payload, length, arrival));
+                    reply(d.handle(payload, length, arrival));
                 } finally {
                     release(cost);
                 }
@@ -163,6 +292,8 @@ final class ServerConnection {
 
     void close() {
         server.forget(this);
-        RpcServer.closeQuietly(socket);
+        Socket s = socket;
+        if (s != raw) RpcServer.closeQuietly(s);
+        RpcServer.closeQuietly(raw);
     }
 }

@@ -41,6 +41,9 @@ final class ServerLink implements AutoCloseable {
     private boolean closed;
     private long epoch;
     private long reconnects;
+    /** Set when the server refused this client for good (TLS mismatch, token refused): calls fail with it. */
+    private FsException refused;
+    private io.tarn.api.auth.AccessToken grant;
 
     /** Connects once within the connect timeout; fails with a one-line FsException naming the server. */
     ServerLink(String server, InetSocketAddress addr, RpcOptions opts, LongConsumer onNewEpoch) {
@@ -51,6 +54,9 @@ final class ServerLink implements AutoCloseable {
         try {
             current = open((int) opts.connectTimeout().toMillis());
             epoch = current.epoch();
+            grant = current.grant();
+        } catch (ClientConnection.Refused e) {
+            throw e.reason;
         } catch (IOException e) {
             throw failure(e, "cannot connect to metadata server " + server);
         }
@@ -60,7 +66,7 @@ final class ServerLink implements AutoCloseable {
         // Resolved again on every connect: a server that comes back under the same name at a new address is found.
         InetSocketAddress target = new InetSocketAddress(addr.getHostString(), addr.getPort());
         if (target.isUnresolved()) throw new UnknownHostException(addr.getHostString());
-        return ClientConnection.open(target, server, timeoutMillis, opts.maxFrameBytes(), this::lost);
+        return ClientConnection.open(target, server, timeoutMillis, opts, this::lost);
     }
 
     String server() {
@@ -76,6 +82,11 @@ final class ServerLink implements AutoCloseable {
         }
     }
 
+    /** What the server said this client's access token allows at the first connect, or null. */
+    io.tarn.api.auth.AccessToken grant() {
+        return grant;
+    }
+
     /** A live connection, waiting for a reconnect if needed; ECONNREFUSED/ETIMEDOUT/EIO once the outage outlasts the ride-through. */
     ClientConnection await() {
         ClientConnection c = current;
@@ -84,6 +95,7 @@ final class ServerLink implements AutoCloseable {
         try {
             while (true) {
                 if (closed) throw FsException.of(Errno.EIO, "client of metadata server %s is closed", server);
+                if (refused != null) throw refused;
                 if (current != null) {
                     if (current.alive()) return current;
                     markLost(current);
@@ -144,6 +156,18 @@ final class ServerLink implements AutoCloseable {
             Exception failure = null;
             try {
                 c = open((int) Math.min(opts.connectTimeout().toMillis(), 1000));
+            } catch (ClientConnection.Refused e) {
+                // No retry makes a revoked token valid again: waiting callers fail now, and so will later calls.
+                lock.lock();
+                try {
+                    refused = e.reason;
+                    reconnecting = false;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                LOG.log(WARNING, "metadata server {0} refused this client; not reconnecting: {1}", server, e.reason.getMessage());
+                return;
             } catch (IOException e) {
                 failure = e;
             }

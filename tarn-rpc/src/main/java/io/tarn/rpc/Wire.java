@@ -9,11 +9,19 @@ package io.tarn.rpc;
 final class Wire {
     /** "TRPC": the first four bytes each side sends on a new connection. */
     static final int MAGIC = 0x54525043;
-    static final int VERSION_MIN = 1, VERSION_MAX = 1;
+    /** Version 2 (ADR 0100): TLS refusal in the server hello, token flag, AUTHENTICATE and token opcodes. */
+    static final int VERSION_MIN = 1, VERSION_MAX = 2;
     /** Client hello: magic, u16 min version, u16 max version, u32 largest reply frame it accepts. */
     static final int HELLO_LENGTH = 12;
-    /** Server hello: magic, u16 chosen version (0: none in common), u16 zero, u64 server epoch, u32 largest request frame it accepts. */
+    /**
+     * Server hello: magic, u16 chosen version (0: refused), u16 detail, u64 server epoch, u32 largest
+     * request frame it accepts. The detail is a refusal reason when the version is 0, flags otherwise
+     * (version 2 on; version 1 sends 0).
+     */
     static final int SERVER_HELLO_LENGTH = 20;
+    static final int REFUSED_NO_COMMON_VERSION = 1, REFUSED_TLS_REQUIRED = 2;
+    /** Hello flag: every call needs an access token (AUTHENTICATE first). */
+    static final int FLAG_TOKEN_REQUIRED = 1;
 
     static final int LENGTH_FIELD = 4;
     static final int REQUEST_HEADER = 8 + 1 + 4;

@@ -19,6 +19,9 @@ import io.tarn.api.VolumeSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import io.tarn.api.auth.AccessToken;
+import io.tarn.api.auth.TokenSpec;
+
 import java.util.List;
 
 /**
@@ -199,6 +202,30 @@ final class WireIn {
 
     StatFs statFs() {
         return new StatFs(i64(), i64(), i64(), i64());
+    }
+
+    AccessToken accessToken() {
+        return new AccessToken(str(), str(), bool(), i64(), bool(), i32(), i32(), i64(), i64());
+    }
+
+    List<AccessToken> accessTokens() {
+        int n = count(39, "access token");
+        List<AccessToken> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) list.add(accessToken());
+        return list;
+    }
+
+    TokenSpec tokenSpec() {
+        String volume = str();
+        boolean readOnly = bool();
+        long expires = i64();
+        boolean trust = bool();
+        int uid = i32(), gid = i32();
+        try {
+            return new TokenSpec(volume, readOnly, expires, trust, uid, gid);
+        } catch (IllegalArgumentException e) {
+            throw FsException.of(Errno.EINVAL, "%s", e.getMessage());
+        }
     }
 
     static int getInt(byte[] b, int at) {

@@ -16,6 +16,9 @@ import io.tarn.api.VolumeSpec;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import io.tarn.api.auth.AccessToken;
+import io.tarn.api.auth.TokenSpec;
+
 import java.util.List;
 
 /** Builds one frame, big-endian, with the length field first and patched by {@link #frame()}. */
@@ -197,6 +200,21 @@ final class WireOut {
 
     WireOut statFs(StatFs s) {
         return i64(s.usedBytes()).i64(s.usedInodes()).i64(s.quotaBytes()).i64(s.quotaInodes());
+    }
+
+    WireOut accessToken(AccessToken t) {
+        return str(t.id()).str(t.volume()).bool(t.readOnly()).i64(t.expiresNs()).bool(t.trustUids()).i32(t.uid())
+                .i32(t.gid()).i64(t.createdNs()).i64(t.revokedNs());
+    }
+
+    WireOut accessTokens(List<AccessToken> list) {
+        i32(list.size());
+        for (AccessToken t : list) accessToken(t);
+        return this;
+    }
+
+    WireOut tokenSpec(TokenSpec s) {
+        return str(s.volume()).bool(s.readOnly()).i64(s.expiresNs()).bool(s.trustUids()).i32(s.uid()).i32(s.gid());
     }
 
     static void putInt(byte[] b, int at, int v) {
