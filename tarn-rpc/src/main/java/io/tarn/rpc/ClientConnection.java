@@ -128,15 +128,11 @@ final class ClientConnection {
             ClientConnection c = new ClientConnection(s, WireIn.getLong(reply, 8), WireIn.getInt(reply, 16),
                     opts.maxFrameBytes(), server, onDeath);
             boolean required = version >= 2 && (detail & Wire.FLAG_TOKEN_REQUIRED) != 0;
-            if (opts.token() != null) {
-                if (version < 2)
-                    throw new Refused(FsException.of(Errno.EPROTO,
-                            "metadata server %s speaks protocol version 1, which has no access tokens", server));
-                c.grant = c.authenticate(opts.token(), timeoutMillis);
-            } else if (required) {
-                throw new Refused(FsException.of(Errno.EACCES,
-                        "metadata server %s requires an access token (give --token-file F, TARN_TOKEN_FILE or -o token-file=F)", server));
-            }
+            if (opts.token() != null && version < 2)
+                throw new Refused(FsException.of(Errno.EPROTO,
+                        "metadata server %s speaks protocol version 1, which has no access tokens", server));
+            // Without a token the empty authenticate still goes out, so the server logs who was refused.
+            if (opts.token() != null || required) c.grant = c.authenticate(opts.token(), timeoutMillis);
             return c;
         } catch (IOException | RuntimeException e) {
             RpcServer.closeQuietly(s);
@@ -173,6 +169,9 @@ final class ClientConnection {
         WireIn in = new WireIn(payload, Wire.RESPONSE_HEADER, payload.length - Wire.RESPONSE_HEADER);
         if (payload[8] != Wire.OK) {
             FsException e = CallDispatcher.decodeError(in);
+            if (token == null)
+                throw new Refused(FsException.of(Errno.EACCES,
+                        "metadata server %s requires an access token (give --token-file F, TARN_TOKEN_FILE or -o token-file=F)", server));
             throw new Refused(new FsException(e.errno(), "metadata server " + server + " refused the access token: "
                     + stripErrno(e)));
         }

@@ -29,6 +29,11 @@ public record RpcOptions(Duration connectTimeout, Duration callTimeout, Duration
         if (token != null && token.isBlank()) token = null;
     }
 
+    /** Plain TCP, no token. */
+    public RpcOptions(Duration connectTimeout, Duration callTimeout, Duration rideThrough, Duration heartbeatInterval, int maxFrameBytes) {
+        this(connectTimeout, callTimeout, rideThrough, heartbeatInterval, maxFrameBytes, null, null);
+    }
+
     public static RpcOptions defaults() {
         return DEFAULTS;
     }
