@@ -6,10 +6,20 @@ import io.tarn.api.MetaService;
 import io.tarn.meta.LocalMetaService;
 import io.tarn.meta.rocksdb.RocksDbCheckpoints;
 import io.tarn.meta.rocksdb.RocksDbKvStore;
+import io.tarn.api.auth.AccessTokens;
+import io.tarn.api.auth.IssuedToken;
+import io.tarn.api.auth.TokenSpec;
+import io.tarn.meta.KvAccessTokens;
 import io.tarn.rpc.RpcServer;
+import io.tarn.rpc.ServerSecurity;
+import io.tarn.rpc.tls.Tls;
 import io.tarn.server.gc.BackgroundCollector;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,8 +38,18 @@ import static java.lang.System.Logger.Level.INFO;
 public final class MetadataServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MetadataServer.class.getName());
 
+    /**
+     * How a server protects itself (ADR 0100): TLS (null: plain TCP), whether every call needs an
+     * access token, and where to write a first admin token when tokens are required and the file does
+     * not exist yet (null: write none).
+     */
+    public record Security(Tls tls, boolean tokensRequired, Path adminTokenFile) {
+        public static final Security NONE = new Security(null, false, null);
+    }
+
     private final Path dataDir;
     private final LocalMetaService service;
+    private final KvAccessTokens tokens;
     private final RpcServer rpc;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile BackgroundCollector collector;
@@ -40,9 +60,10 @@ public final class MetadataServer implements AutoCloseable {
         return abs.resolveSibling(abs.getFileName() + ".checkpoints");
     }
 
-    private MetadataServer(Path dataDir, LocalMetaService service, RpcServer rpc) {
+    private MetadataServer(Path dataDir, LocalMetaService service, KvAccessTokens tokens, RpcServer rpc) {
         this.dataDir = dataDir;
         this.service = service;
+        this.tokens = tokens;
         this.rpc = rpc;
     }
 
@@ -52,8 +73,14 @@ public final class MetadataServer implements AutoCloseable {
      * server holds it) or the address cannot be bound.
      */
     public static MetadataServer start(Path dataDir, InetSocketAddress listen) {
+        return start(dataDir, listen, Security.NONE);
+    }
+
+    /** As {@link #start(Path, InetSocketAddress)}, with TLS and access tokens as {@code security} says. */
+    public static MetadataServer start(Path dataDir, InetSocketAddress listen, Security security) {
         RocksDbKvStore kv = RocksDbKvStore.open(dataDir);
         LocalMetaService service;
+        KvAccessTokens tokens = new KvAccessTokens(kv, Clock.systemUTC());
         try {
             service = new LocalMetaService(kv, Clock.systemUTC(), LocalMetaService.DEFAULT_SESSION_TIMEOUT,
                     new RocksDbCheckpoints(kv, checkpointDir(dataDir)));
@@ -63,7 +90,8 @@ public final class MetadataServer implements AutoCloseable {
         }
         RpcServer rpc;
         try {
-            rpc = RpcServer.start(service, listen);
+            if (security.tokensRequired() && security.adminTokenFile() != null) writeAdminToken(tokens, security.adminTokenFile());
+            rpc = RpcServer.start(service, listen, new ServerSecurity(security.tls(), tokens, security.tokensRequired()));
         } catch (UncheckedIOException e) {
             service.close();
             throw new FsException(Errno.EIO, e.getMessage());
@@ -72,9 +100,34 @@ public final class MetadataServer implements AutoCloseable {
             throw e;
         }
         LOG.log(INFO, "metadata server serving {0} on {1}", dataDir, rpc.address());
-        MetadataServer server = new MetadataServer(dataDir, service, rpc);
+        MetadataServer server = new MetadataServer(dataDir, service, tokens, rpc);
         server.collector = BackgroundCollector.start(service);
         return server;
+    }
+
+    /**
+     * Bootstraps a locked-down server: with no admin token file yet, issues an admin token and writes
+     * it there, readable by its owner only, so the operator can create volumes and tokens remotely.
+     */
+    private static void writeAdminToken(KvAccessTokens tokens, Path file) {
+        if (Files.exists(file)) return;
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, ".admin-token", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            IssuedToken t = tokens.createToken(new TokenSpec(null, false, 0, true, 0, 0));
+            Files.writeString(tmp, t.secret() + "\n");
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            LOG.log(INFO, "issued admin access token {0} and wrote it to {1}", t.info().id(), file);
+        } catch (IOException e) {
+            throw FsException.of(Errno.EIO, "cannot write the admin token to %s: %s", file, e.getMessage());
+        }
+    }
+
+    /** The token store of this server, for in-process use. */
+    public AccessTokens tokens() {
+        return tokens;
     }
 
     /** Parses {@code HOST:PORT} ({@code [v6addr]:PORT} for IPv6) as the CLI's --listen takes it; EINVAL if malformed. */

@@ -8,7 +8,11 @@ import io.tarn.api.VolumeSpec;
 import io.tarn.meta.LocalMetaService;
 import io.tarn.meta.MemoryKvStore;
 import io.tarn.rpc.RemoteMetaService;
+import io.tarn.api.auth.TokenSpec;
 import io.tarn.rpc.RpcOptions;
+import io.tarn.rpc.ServerSecurity;
+import io.tarn.rpc.tls.TestCertificates;
+import io.tarn.rpc.tls.Tls;
 import io.tarn.server.MetadataServer;
 
 import java.io.IOException;
@@ -29,9 +33,10 @@ import java.util.function.IntConsumer;
  * Measures lookup, getattr, create and rename through a {@link MetaService}: single-caller latency
  * (p50, p99, max) and ops/s, plus getattr throughput from several concurrent callers.
  *
- * <pre>java ... io.tarn.server.bench.MetaBenchmark [--ops N] [--threads T] [--data DIR | --memory] [--connect HOST:PORT] [--virtual]</pre>
+ * <pre>java ... io.tarn.server.bench.MetaBenchmark [--ops N] [--threads T] [--data DIR | --memory] [--connect HOST:PORT] [--virtual] [--tls]</pre>
  * Without {@code --connect} it starts a metadata server on loopback (RocksDB in a temporary or given
- * directory) and measures over RPC, then the same engine in-process for comparison.
+ * directory) and measures over RPC, then the same engine in-process for comparison. {@code --tls}
+ * adds a run over TLS 1.3 with an access token against the same engine (ADR 0100).
  */
 public final class MetaBenchmark {
     /** The figures of one operation; latencies in nanoseconds. */
@@ -42,6 +47,8 @@ public final class MetaBenchmark {
                     op, ops, opsPerSecond, p50Nanos / 1e3, p99Nanos / 1e3, maxNanos / 1e3);
         }
     }
+
+    private static boolean withTls;
 
     private MetaBenchmark() {}
 
@@ -138,6 +145,10 @@ public final class MetaBenchmark {
         boolean memory = false;
         String connect = null;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--tls")) {
+                withTls = true;
+                continue;
+            }
             switch (args[i]) {
                 case "--ops" -> ops = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -146,7 +157,7 @@ public final class MetaBenchmark {
                 case "--connect" -> connect = args[++i];
                 case "--virtual" -> virtual = true;
                 default -> {
-                    System.err.println("usage: MetaBenchmark [--ops N] [--threads T] [--data DIR | --memory] [--connect HOST:PORT] [--virtual]");
+                    System.err.println("usage: MetaBenchmark [--ops N] [--threads T] [--data DIR | --memory] [--connect HOST:PORT] [--virtual] [--tls]");
                     System.exit(2);
                 }
             }
@@ -191,9 +202,27 @@ public final class MetaBenchmark {
         try (MetadataServer server = MetadataServer.start(dir, new InetSocketAddress("127.0.0.1", 0));
              RemoteMetaService remote = RemoteMetaService.connect("127.0.0.1:" + server.port(), RpcOptions.defaults())) {
             report(out, "rpc, loopback, RocksDB at " + dir, run(remote, ops, threads));
+            if (withTls) tlsRun(out, server, ops, threads);
             report(out, "in-process, same RocksDB", run(server.service(), ops, threads));
         } finally {
             if (data == null) deleteTree(dir);
+        }
+    }
+
+    /** The same engine behind a second listener with TLS 1.3 and a required access token. */
+    private static void tlsRun(PrintStream out, MetadataServer server, int ops, int threads) throws IOException {
+        Path certDir = Files.createTempDirectory("tarn-bench-certs-");
+        try {
+            var certs = TestCertificates.create(certDir, List.of("127.0.0.1"), "bench", java.time.Duration.ofDays(1));
+            String token = server.tokens().createToken(new TokenSpec(null, false, 0, true, 0, 0)).secret();
+            try (var tls = io.tarn.rpc.RpcServer.start(server.service(), new InetSocketAddress("127.0.0.1", 0),
+                    new ServerSecurity(Tls.server(certs.serverCert(), certs.serverKey(), null), server.tokens(), true));
+                 RemoteMetaService remote = RemoteMetaService.connect("127.0.0.1:" + tls.port(),
+                         RpcOptions.defaults().withTls(Tls.client(certs.ca(), null, null)).withToken(token))) {
+                report(out, "rpc over TLS 1.3 with an access token, loopback, same RocksDB", run(remote, ops, threads));
+            }
+        } finally {
+            deleteTree(certDir);
         }
     }
 
