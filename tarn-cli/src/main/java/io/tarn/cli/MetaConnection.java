@@ -3,6 +3,9 @@ package io.tarn.cli;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.api.MetaService;
+import io.tarn.api.auth.AccessTokens;
+import io.tarn.api.auth.TokenAdmin;
+import io.tarn.meta.KvAccessTokens;
 import io.tarn.api.kv.KvStore;
 import io.tarn.meta.LocalMetaService;
 import io.tarn.meta.rocksdb.RocksDbCheckpoints;
@@ -38,7 +41,11 @@ final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
     }
 
     static MetaConnection remote(String hostPort) {
-        return new MetaConnection(RemoteMetaService.connect(hostPort, RpcOptions.defaults()), null, null);
+        return remote(hostPort, RpcOptions.defaults());
+    }
+
+    static MetaConnection remote(String hostPort, RpcOptions options) {
+        return new MetaConnection(RemoteMetaService.connect(hostPort, options), null, null);
     }
 
     static MetaConnection embedded(Path dir) {
@@ -97,6 +104,17 @@ final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
     /** The embedded data folder, or null for a remote server. */
     Path dataDir() {
         return dataDir;
+    }
+
+    /** Where access tokens are managed: the store itself when embedded, else the server (which wants an admin token). */
+    TokenAdmin tokens() {
+        if (kv != null) return new KvAccessTokens(kv, java.time.Clock.systemUTC());
+        return (TokenAdmin) service;
+    }
+
+    @Override
+    public AccessTokens accessTokens() {
+        return kv != null ? new KvAccessTokens(kv, java.time.Clock.systemUTC()) : null;
     }
 
     /** The in-process engine of an embedded connection, or null when the metadata is remote. */

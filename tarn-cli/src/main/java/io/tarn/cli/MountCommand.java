@@ -38,7 +38,8 @@ final class MountCommand implements Callable<Integer> {
     String store;
     @Option(names = {"-o", "--options"}, split = ",", paramLabel = "OPT",
             description = "Mount options: allow_other, ro, default_permissions, key-file=FILE or passphrase-file=FILE "
-                    + "(encrypted volumes), and client tunables such as write-buffer=256M, cache-size=256M, upload-concurrency=16.")
+                    + "(encrypted volumes), token-file=FILE and tls-ca=FILE (with --meta), and client tunables such as "
+                    + "write-buffer=256M, cache-size=256M, upload-concurrency=16.")
     List<String> options = new ArrayList<>();
     @Option(names = "--log", paramLabel = "FILE", description = "Daemon log (default: DIR/logs/mount-VOLUME.log or ~/.tarn/logs).")
     Path log;
@@ -95,7 +96,7 @@ final class MountCommand implements Callable<Integer> {
                     }
                     int eq = o.indexOf('=');
                     if (eq <= 0) throw FsException.of(Errno.EINVAL, "unknown mount option: %s", o);
-                    tunables.put(o.substring(0, eq), o.substring(eq + 1));
+                    if (!transport(o.substring(0, eq), o.substring(eq + 1))) tunables.put(o.substring(0, eq), o.substring(eq + 1));
                 }
             }
         }
@@ -112,7 +113,6 @@ final class MountCommand implements Callable<Integer> {
      * {@code tarn upgrade}, started elsewhere) reads the same files. Only the paths: the secrets stay in them.
      */
     private static List<String> absoluteKeyPaths(List<String> args, io.tarn.client.crypt.KeySource keys) {
-        if (keys == null) return args;
         List<String> out = new ArrayList<>(args.size());
         for (String a : args) {
             StringBuilder b = new StringBuilder();
@@ -121,11 +121,33 @@ final class MountCommand implements Callable<Integer> {
                 if (o.startsWith("key-file=") && keys instanceof io.tarn.client.crypt.KeySource.KeyFile k) b.append("key-file=").append(k.path());
                 else if (o.startsWith("passphrase-file=") && keys instanceof io.tarn.client.crypt.KeySource.PassphraseFile p)
                     b.append("passphrase-file=").append(p.path());
-                else b.append(o);
+                else b.append(absoluteTransportPath(o));
             }
             out.add(b.toString());
         }
         return out;
+    }
+
+    /** A token-file= or tls-*= mount option with its path made absolute, for the same reason; others unchanged. */
+    private static String absoluteTransportPath(String o) {
+        for (String key : List.of("token-file=", "tls-ca=", "tls-cert=", "tls-key="))
+            if (o.startsWith(key)) return key + Path.of(o.substring(key.length())).toAbsolutePath();
+        return o;
+    }
+
+    /** Mount options that say how to reach the metadata server (ADR 0100); an explicit --option wins. */
+    private boolean transport(String key, String value) {
+        Path p = Path.of(value).toAbsolutePath();
+        switch (key) {
+            case "token-file" -> meta.tokenFile = meta.tokenFile != null ? meta.tokenFile : p;
+            case "tls-ca" -> meta.tlsCa = meta.tlsCa != null ? meta.tlsCa : p;
+            case "tls-cert" -> meta.tlsCert = meta.tlsCert != null ? meta.tlsCert : p;
+            case "tls-key" -> meta.tlsKey = meta.tlsKey != null ? meta.tlsKey : p;
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Starts this same command with --foreground as a detached process and waits until the mount is up. */

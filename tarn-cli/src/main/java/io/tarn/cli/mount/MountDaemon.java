@@ -12,7 +12,10 @@ import io.tarn.fuse.ControlSocket;
 import io.tarn.fuse.FuseConfig;
 import io.tarn.fuse.FuseSession;
 import io.tarn.fuse.MountOptions;
+import io.tarn.api.auth.AccessTokens;
+import io.tarn.rpc.RemoteMetaService;
 import io.tarn.rpc.RpcServer;
+import io.tarn.rpc.ServerSecurity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -44,6 +47,11 @@ public final class MountDaemon {
         /** The embedded data folder this process holds, or null (remote server, or borrowed from another daemon). */
         Path ownedDataDir();
 
+        /** The token store of an embedded folder this process holds, served to other commands; null otherwise. */
+        default AccessTokens accessTokens() {
+            return null;
+        }
+
         /** Where an auto-created volume keeps its blocks, or null when volumes must be created explicitly. */
         String defaultStore(String volume);
 
@@ -62,11 +70,13 @@ public final class MountDaemon {
             // The key is checked here, before the store is opened or the mount made: a wrong key leaves nothing behind.
             try (TarnVfs vfs = TarnVfs.open(svc, v.name(), s.client(), s.keys())) {
                 if (meta.ownedDataDir() != null) {
-                    rpc = RpcServer.start(svc, new InetSocketAddress("127.0.0.1", 0));
+                    // Loopback, no token required: the folder's owner reaches it as before; tokens can be managed through it.
+                    rpc = RpcServer.start(svc, new InetSocketAddress("127.0.0.1", 0), new ServerSecurity(null, meta.accessTokens(), false));
                     endpoint = publish(meta.ownedDataDir(), rpc.port());
                 }
                 MountOptions mo = MountOptions.at(s.mountpoint()).withFsname("tarn:" + v.name()).withSubtype("tarn")
-                        .withAllowOther(s.allowOther()).withReadOnly(s.readOnly()).withDefaultPermissions(s.defaultPermissions());
+                        .withAllowOther(s.allowOther()).withReadOnly(s.readOnly() || readOnlyToken(svc))
+                        .withDefaultPermissions(s.defaultPermissions());
                 FuseConfig fc = fuseConfig();
                 try (FuseSession session = FuseSession.mount(mo, new VfsFilesystem(vfs), fc)) {
                     Thread hook = new Thread(session::close, "tarn-umount-on-signal");
@@ -90,6 +100,15 @@ public final class MountDaemon {
                 if (endpoint != null) Files.deleteIfExists(endpoint);
             }
         }
+    }
+
+    /** A read-only access token mounts read-only, so the kernel answers EROFS before asking the server. */
+    private static boolean readOnlyToken(MetaService svc) {
+        if (svc instanceof RemoteMetaService r && r.grant() != null && r.grant().readOnly()) {
+            LOG.log(System.Logger.Level.INFO, "access token {0} is read-only: mounting read-only", r.grant().id());
+            return true;
+        }
+        return false;
     }
 
     /** The volume to mount; an embedded store creates it on first mount. */

@@ -10,7 +10,9 @@ import io.tarn.fuse.FuseConfig;
 import io.tarn.fuse.FuseSession;
 import io.tarn.meta.LocalMetaService;
 import io.tarn.meta.rocksdb.RocksDbKvStore;
+import io.tarn.meta.KvAccessTokens;
 import io.tarn.rpc.RpcServer;
+import io.tarn.rpc.ServerSecurity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -53,7 +55,8 @@ public final class MountTakeover {
             if (embeddedDir != null) {
                 awaitExit(predecessor.pid());
                 kv = openWhenFree(embeddedDir.resolve("meta"));
-                rpc = RpcServer.start(new LocalMetaService(kv), new InetSocketAddress("127.0.0.1", port));
+                rpc = RpcServer.start(new LocalMetaService(kv), new InetSocketAddress("127.0.0.1", port),
+                        new ServerSecurity(null, new KvAccessTokens(kv, java.time.Clock.systemUTC()), false));
                 MountDaemon.publish(embeddedDir, rpc.port());
             }
             session.listenForHandoff(ControlSocket.pathFor(s.mountpoint()));
