@@ -127,10 +127,7 @@ final class ClientConnection {
                         server, Wire.VERSION_MIN, Wire.VERSION_MAX));
             ClientConnection c = new ClientConnection(s, WireIn.getLong(reply, 8), WireIn.getInt(reply, 16),
                     opts.maxFrameBytes(), server, onDeath);
-            boolean required = version >= 2 && (detail & Wire.FLAG_TOKEN_REQUIRED) != 0;
-            if (opts.token() != null && version < 2)
-                throw new Refused(FsException.of(Errno.EPROTO,
-                        "metadata server %s speaks protocol version 1, which has no access tokens", server));
+            boolean required = (detail & Wire.FLAG_TOKEN_REQUIRED) != 0;
             // Without a token the empty authenticate still goes out, so the server logs who was refused.
             if (opts.token() != null || required) c.grant = c.authenticate(opts.token(), timeoutMillis);
             return c;

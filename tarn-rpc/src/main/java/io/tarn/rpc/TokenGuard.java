@@ -11,6 +11,7 @@ import io.tarn.api.MetaService;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
+import io.tarn.api.VolumeEncryption;
 import io.tarn.api.VolumeInfo;
 import io.tarn.api.VolumeSpec;
 import io.tarn.api.VolumeUsage;
@@ -146,6 +147,14 @@ final class TokenGuard implements MetaService, TokenAdmin {
     public VolumeInfo setRetention(String name, long retentionSeconds) {
         admin("changing retention");
         return svc.setRetention(name, retentionSeconds);
+    }
+
+    /** Key rotation changes the volume: a read-write token of the volume may do it (its holder can write anyway). */
+    @Override
+    public VolumeInfo addVolumeKey(String name, VolumeEncryption.KeyGeneration key) {
+        AccessToken t = forVolume(name);
+        if (t.readOnly()) throw FsException.of(Errno.EROFS, "access token %s is read-only", id);
+        return svc.addVolumeKey(name, key);
     }
 
     @Override

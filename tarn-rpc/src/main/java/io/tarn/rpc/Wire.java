@@ -9,8 +9,12 @@ package io.tarn.rpc;
 final class Wire {
     /** "TRPC": the first four bytes each side sends on a new connection. */
     static final int MAGIC = 0x54525043;
-    /** Version 2 (ADR 0100): TLS refusal in the server hello, token flag, AUTHENTICATE and token opcodes. */
-    static final int VERSION_MIN = 1, VERSION_MAX = 2;
+    /**
+     * Version 2 (ADR 0100): TLS refusal in the server hello, token flag, AUTHENTICATE and token opcodes,
+     * and the encryption fields of VolumeSpec/VolumeInfo (ADR 0091). Version 1 peers are refused at the
+     * hello: this side no longer speaks the version 1 volume layout.
+     */
+    static final int VERSION_MIN = 2, VERSION_MAX = 2;
     /** Client hello: magic, u16 min version, u16 max version, u32 largest reply frame it accepts. */
     static final int HELLO_LENGTH = 12;
     /**

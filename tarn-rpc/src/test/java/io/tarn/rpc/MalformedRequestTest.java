@@ -58,10 +58,10 @@ class MalformedRequestTest {
             in = new DataInputStream(s.getInputStream());
             out = s.getOutputStream();
             if (hello) {
-                out.write(new byte[]{'T', 'R', 'P', 'C', 0, 1, 0, 1, 0, 0x10, 0, 0});
+                out.write(new byte[]{'T', 'R', 'P', 'C', 0, Wire.VERSION_MIN, 0, Wire.VERSION_MAX, 0, 0x10, 0, 0});
                 byte[] reply = in.readNBytes(Wire.SERVER_HELLO_LENGTH);
                 assertEquals(Wire.MAGIC, WireIn.getInt(reply, 0));
-                assertEquals(1, reply[5]);
+                assertEquals(Wire.VERSION_MAX, reply[5]);
             }
         }
 
@@ -124,6 +124,18 @@ class MalformedRequestTest {
     }
 
     @Test
+    void aVersionOneClientIsRefusedInTheHandshake() throws IOException {
+        // Version 2 changed the volume layout (encryption) and added tokens: a version 1 peer would misread frames.
+        try (Raw r = new Raw(false)) {
+            r.sendRaw(new byte[]{'T', 'R', 'P', 'C', 0, 1, 0, 1, 0, 0x10, 0, 0});
+            byte[] reply = r.in.readNBytes(Wire.SERVER_HELLO_LENGTH);
+            assertEquals(0, reply[4] | reply[5]);
+            assertEquals(Wire.REFUSED_NO_COMMON_VERSION, reply[7]);
+            r.expectClosed();
+        }
+    }
+
+    @Test
     void anUnknownOpcodeGetsEnosysAndTheConnectionGoesOn() throws IOException {
         try (Raw r = new Raw(true)) {
             WireOut bad = request(Op.GET_ATTR, 7).ctx(ROOT).i64(1);
@@ -161,7 +173,8 @@ class MalformedRequestTest {
             r.send(request(Op.READ_DIR, 9).ctx(ROOT).i64(1).str(null).i32(10).u8(7));
             assertEquals(Errno.EBADMSG, r.reply(9).errno());
             // a volume spec the VolumeSpec constructor refuses
-            r.send(request(Op.CREATE_VOLUME, 10).str("bad name!").str("mem://").i32(3).str("lz4").i64(0));
+            r.send(request(Op.CREATE_VOLUME, 10).str("bad name!").str("mem://").i32(3).str("lz4").i64(0)
+                    .volumeEncryption(io.tarn.api.VolumeEncryption.NONE));
             assertEquals(Errno.EINVAL, r.reply(10).errno());
             // a frame shorter than a request header: error for call 0, the frame boundary is still known
             r.sendRaw(new byte[]{0, 0, 0, 3, 1, 2, 3});
