@@ -26,6 +26,7 @@ final class MetaServerProcess implements AutoCloseable {
     final Path data;
     private final Path logDir;
     private final List<Path> logs = new ArrayList<>();
+    private final List<String> extraArgs = new ArrayList<>();
     private Process process;
     private int port;
 
@@ -34,9 +35,10 @@ final class MetaServerProcess implements AutoCloseable {
         this.logDir = logDir;
     }
 
-    /** Starts a server on a free loopback port with its store in {@code data}; returns once it serves. */
-    static MetaServerProcess start(Path data) throws IOException, InterruptedException {
+    /** Starts a server on a free loopback port with its store in {@code data} (and more {@code tarn meta} options); returns once it serves. */
+    static MetaServerProcess start(Path data, String... extraArgs) throws IOException, InterruptedException {
         MetaServerProcess s = new MetaServerProcess(data, Files.createTempDirectory("tarn-meta-logs-"));
+        s.extraArgs.addAll(List.of(extraArgs));
         s.launch(0);
         return s;
     }
@@ -99,7 +101,9 @@ final class MetaServerProcess implements AutoCloseable {
     private void launch(int wantedPort) throws IOException, InterruptedException {
         Path log = logDir.resolve("meta-" + (logs.size() + 1) + ".log");
         logs.add(log);
-        process = new ProcessBuilder(Programs.tarnCommand("meta", "--data", data.toString(), "--listen", "127.0.0.1:" + wantedPort))
+        List<String> args = new ArrayList<>(List.of("meta", "--data", data.toString(), "--listen", "127.0.0.1:" + wantedPort));
+        args.addAll(extraArgs);
+        process = new ProcessBuilder(Programs.tarnCommand(args.toArray(String[]::new)))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + READY.toNanos();
         while (System.nanoTime() < deadline) {
