@@ -129,12 +129,12 @@ class BadInputTest {
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             DataInputStream in = new DataInputStream(s.getInputStream());
             out.writeInt(0x54525043); // "TRPC"
-            out.writeShort(1);
-            out.writeShort(1);
+            out.writeShort(2);
+            out.writeShort(2);
             out.writeInt(1 << 20);
             byte[] hello = new byte[20];
             in.readFully(hello);
-            assertEquals(1, hello[5], "protocol version");
+            assertEquals(2, hello[5], "protocol version");
 
             out.writeInt(3); // shorter than a request header
             out.write(new byte[] {1, 2, 3});
