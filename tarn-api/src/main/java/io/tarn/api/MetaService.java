@@ -158,6 +158,47 @@ public interface MetaService extends AutoCloseable {
     /** ENODATA if absent. */
     void removeXattr(Ctx ctx, long ino, String name);
 
+    // ---- locks ---------------------------------------------------------------------------------
+
+    /** {@link #setLock} results. */
+    int LOCK_GRANTED = 0, LOCK_WAITING = 1;
+
+    /**
+     * F_GETLK: a lock held by another owner (of any session) that conflicts with {@code lock}, with
+     * the holder's pid and owner 0, or null if {@code lock} could be granted now.
+     */
+    LockSpec testLock(Ctx ctx, long ino, LockSpec lock);
+
+    /**
+     * F_SETLK / F_SETLKW / flock: takes, changes or (type UNLCK) drops {@code lock} for the owner
+     * (session, lock.owner). With {@code waitMillis} 0 a conflict fails with EAGAIN. Otherwise the
+     * request queues under {@code waitId} (chosen by the client, unique in its session) and this call
+     * waits at most {@code waitMillis}: LOCK_GRANTED, or LOCK_WAITING if it is still queued; calling
+     * again with the same waitId goes on waiting in the same place. EDEADLK if waiting would close a
+     * cycle of POSIX owners waiting for each other; EINTR once {@link #cancelLockWait} took it out.
+     */
+    int setLock(Ctx ctx, long ino, LockSpec lock, long waitId, int waitMillis);
+
+    /** Takes a queued request out; true if it was still waiting (it then fails EINTR), false if granted or unknown. */
+    boolean cancelLockWait(Ctx ctx, long waitId);
+
+    /** Drops every lock of {@code owner} on {@code ino}, both kinds (close of a descriptor, release of an open file). */
+    void releaseLocks(Ctx ctx, long ino, long owner);
+
+    /**
+     * Re-asserts the locks this session held before the server restarted (the server keeps locks in
+     * memory only). Until every session that existed at its start has reclaimed or ended, the server
+     * grants no other lock on that volume, so no one can take a lock its holder still believes it has.
+     * Returns how many claims could not be restored (a late reclaim that now conflicts).
+     */
+    int reclaimLocks(Ctx ctx, List<LockClaim> held);
+
+    /**
+     * Runs {@code listener} (on a thread of its own) whenever this client finds that the server
+     * restarted; a client holding locks reclaims them then. Only remote services restart under a client.
+     */
+    default void onServerRestart(Runnable listener) {}
+
     @Override
     void close();
 }

@@ -66,8 +66,11 @@ final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
             throw new FsException(Errno.EBUSY, "cannot open the metadata store in " + dir + " (in use by another tarn process?): "
                     + Main.oneLine(e), e);
         }
-        return new MetaConnection(new LocalMetaService(kv, java.time.Clock.systemUTC(), LocalMetaService.DEFAULT_SESSION_TIMEOUT,
-                new RocksDbCheckpoints(kv, MetadataServer.checkpointDir(dir.resolve("meta")))), kv, dir);
+        LocalMetaService local = new LocalMetaService(kv, java.time.Clock.systemUTC(), LocalMetaService.DEFAULT_SESSION_TIMEOUT,
+                new RocksDbCheckpoints(kv, MetadataServer.checkpointDir(dir.resolve("meta"))));
+        // No daemon serves this store, so no client of an earlier session can come back to reclaim locks.
+        local.noLockReclaims();
+        return new MetaConnection(local, kv, dir);
     }
 
     /** The address in an endpoint file if a server still answers there, else null. */

@@ -63,6 +63,7 @@ public final class TarnVfs implements Vfs {
     private final Map<Long, DirCursor> dirs = new ConcurrentHashMap<>();
     private final Map<Long, Shared> files = new HashMap<>();
     private final Thread heartbeat;
+    private final ClientLocks locks;
     /** Per inode, the size and mtime of the data this client last saw: an open finding the same keeps the kernel's pages. */
     private final Map<Long, Long> seenVersions = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -181,6 +182,8 @@ public final class TarnVfs implements Vfs {
         this.budget = new WriteBudget(config.writeBufferBytes(), volume.blockSize(),
                 deadline.isZero() ? java.time.Duration.ofMinutes(5) : deadline.multipliedBy(2).plusSeconds(1));
         this.ids = new BlockIds(this.meta, 64);
+        this.locks = new ClientLocks(this.meta, this::ctx);
+        this.meta.onServerRestart(() -> locks.reclaim(Caller.ROOT));
         this.heartbeat = Thread.ofVirtual().name("tarn-heartbeat-" + session).start(this::heartbeats);
     }
 
@@ -443,6 +446,41 @@ public final class TarnVfs implements Vfs {
     }
 
     @Override
+    public void flush(long fh, long lockOwner) {
+        FileHandle h = handle(fh);
+        try {
+            flush(fh);
+        } finally {
+            locks.closed(h.caller, h.ino, lockOwner);
+        }
+    }
+
+    @Override
+    public io.tarn.api.LockSpec getlk(Caller c, long ino, long fh, io.tarn.api.LockSpec lock) {
+        return locks.test(c, ino, lock);
+    }
+
+    @Override
+    public void setlk(Caller c, long ino, long fh, io.tarn.api.LockSpec lock, long waitId) {
+        locks.set(c, ino, fh, lock, waitId);
+    }
+
+    @Override
+    public long newLockWait() {
+        return locks.newWaitId();
+    }
+
+    @Override
+    public void cancelLockWait(Caller c, long waitId) {
+        locks.cancel(c, waitId);
+    }
+
+    /** Locks this client holds now (ranges, all owners), for tests. */
+    public int heldLocks() {
+        return locks.heldCount();
+    }
+
+    @Override
     public void fsync(long fh, boolean dataOnly) {
         FileHandle h = handle(fh);
         if (h.file != null) h.file.flush(h.caller);
@@ -461,9 +499,13 @@ public final class TarnVfs implements Vfs {
             }
         } finally {
             try {
-                meta.release(ctx(h.caller), h.ino);
+                locks.released(h.caller, fh, 0);
             } finally {
-                detach(h);
+                try {
+                    meta.release(ctx(h.caller), h.ino);
+                } finally {
+                    detach(h);
+                }
             }
         }
     }

@@ -79,6 +79,35 @@ public interface Vfs extends AutoCloseable {
     /** close(2) of one descriptor: commits pending writes. */
     void flush(long fh);
 
+    /**
+     * close(2) of one descriptor by the process whose POSIX lock owner id is {@code lockOwner}: commits
+     * pending writes and drops that owner's locks on the file, as POSIX wants of any close.
+     */
+    default void flush(long fh, long lockOwner) {
+        flush(fh);
+    }
+
+    /** F_GETLK on an open file: the conflicting lock (owner 0, the holder's pid) or null. ENOSYS: no shared locks. */
+    default io.tarn.api.LockSpec getlk(Caller c, long ino, long fh, io.tarn.api.LockSpec lock) {
+        throw io.tarn.api.FsException.of(io.tarn.api.Errno.ENOSYS, "this client keeps no shared locks");
+    }
+
+    /**
+     * F_SETLK (waitId 0: EAGAIN on conflict) or F_SETLKW / blocking flock (waitId from
+     * {@link #newLockWait}: waits until granted; EDEADLK; EINTR after {@link #cancelLockWait}).
+     */
+    default void setlk(Caller c, long ino, long fh, io.tarn.api.LockSpec lock, long waitId) {
+        throw io.tarn.api.FsException.of(io.tarn.api.Errno.ENOSYS, "this client keeps no shared locks");
+    }
+
+    /** An id for one blocking lock request. */
+    default long newLockWait() {
+        return 0;
+    }
+
+    /** Interrupts the blocking request {@code waitId} (the program got a signal). */
+    default void cancelLockWait(Caller c, long waitId) {}
+
     /** Commits pending writes ({@code dataOnly} is accepted; metadata is committed either way). */
     void fsync(long fh, boolean dataOnly);
 

@@ -6,6 +6,8 @@ import io.tarn.api.Ctx;
 import io.tarn.api.DirPage;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
+import io.tarn.api.LockClaim;
+import io.tarn.api.LockSpec;
 import io.tarn.api.MetaService;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
@@ -22,7 +24,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -56,6 +60,9 @@ public final class LocalMetaService implements MetaService {
     private final InodeNumbers inodeNumbers;
     private final Journal journal = new Journal();
     private final OpenTable opens = new OpenTable();
+    private final LockTable locks = new LockTable(this::sessionAlive);
+    /** The longest one setLock call waits before answering LOCK_WAITING; well inside any RPC deadline. */
+    static final int MAX_LOCK_WAIT_MILLIS = 10_000;
     private final ConcurrentHashMap<Long, Long> sessionVolumes = new ConcurrentHashMap<>();
     /** Volume records change only by setRetention and addVolumeKey, which update this cache; a deleted volume takes its sessions along. */
     private final ConcurrentHashMap<Long, VolumeRecord> volumes = new ConcurrentHashMap<>();
@@ -93,6 +100,8 @@ public final class LocalMetaService implements MetaService {
         this.inodeNumbers = new InodeNumbers(kv);
         // Open counts lived in the previous server's memory: sessions from then are treated as holding anything.
         kv.read(Sessions::all).forEach(e -> opens.bootSession(e.id(), e.record().volume()));
+        // Locks lived in the previous server's memory too: its sessions must reclaim theirs first (ADR 0110).
+        kv.read(Sessions::all).forEach(e -> locks.bootSession(e.id(), e.record().volume()));
     }
 
     private long now() {
@@ -173,6 +182,7 @@ public final class LocalMetaService implements MetaService {
         });
         if (!alive) {
             sessionVolumes.remove(session);
+            locks.endSession(session);
             throw FsException.of(Errno.ESTALE, "session %d has expired", session);
         }
         maybeSweep();
@@ -180,13 +190,17 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public void closeSession(long session) {
-        if (history.close(session)) return;
+        if (history.close(session)) {
+            locks.endSession(session);
+            return;
+        }
         kv.write(w -> {
             SessionRecord s = Sessions.get(w, session);
             if (s != null) Sessions.end(w, session, s, now(), journal, opens);
             return null;
         });
         sessionVolumes.remove(session);
+        locks.endSession(session);
     }
 
     /** Ends every session whose last heartbeat is older than the timeout; returns how many. */
@@ -203,6 +217,7 @@ public final class LocalMetaService implements MetaService {
             return ids;
         });
         ended.forEach(sessionVolumes::remove);
+        ended.forEach(locks::endSession);
         history.expire(timeoutNs);
         if (!ended.isEmpty()) LOG.log(System.Logger.Level.INFO, "expired {0} session(s)", ended.size());
         return ended.size();
@@ -589,6 +604,83 @@ public final class LocalMetaService implements MetaService {
     /** What garbage collection and fsck ask this metadata. */
     public GarbageLedger garbage() {
         return garbage;
+    }
+
+    // ---- locks ---------------------------------------------------------------------------------
+
+    /**
+     * Tells the lock table that no session from before this service started can come back (the
+     * embedded server of a mount daemon, which died with its only client): no reclaim grace.
+     */
+    public void noLockReclaims() {
+        locks.noReclaims();
+    }
+
+    private boolean sessionAlive(long session) {
+        if (history.isView(session)) return true;
+        SessionRecord s = kv.read(r -> Sessions.get(r, session));
+        return s != null && !expired(s, now());
+    }
+
+    /** The volume of a live session (time-travel views included: locks do not change the volume). */
+    private long lockVolume(Ctx ctx) {
+        checkCtx(ctx);
+        TimeTravel.View view = history.view(ctx.session());
+        if (view != null) return view.volume().id();
+        Long vol = sessionVolumes.get(ctx.session());
+        if (vol != null && sessionAlive(ctx.session())) return vol;
+        long id = kv.read(r -> liveSession(r, ctx.session(), now()).volume());
+        sessionVolumes.put(ctx.session(), id);
+        return id;
+    }
+
+    private static long waitNanos(int waitMillis) {
+        return LockTable.millisToNanos(Math.min(waitMillis, MAX_LOCK_WAIT_MILLIS));
+    }
+
+    @Override
+    public LockSpec testLock(Ctx ctx, long ino, LockSpec lock) {
+        if (lock == null) throw FsException.of(Errno.EINVAL, "no lock given");
+        long vol = lockVolume(ctx);
+        return locks.test(vol, ino, ctx.session(), lock.checked(), waitNanos(MAX_LOCK_WAIT_MILLIS));
+    }
+
+    @Override
+    public int setLock(Ctx ctx, long ino, LockSpec lock, long waitId, int waitMillis) {
+        if (lock == null) throw FsException.of(Errno.EINVAL, "no lock given");
+        long vol = lockVolume(ctx);
+        maybeSweep();
+        return locks.set(vol, ino, ctx.session(), lock.checked(), waitId, waitNanos(waitMillis));
+    }
+
+    @Override
+    public boolean cancelLockWait(Ctx ctx, long waitId) {
+        lockVolume(ctx);
+        return locks.cancel(ctx.session(), waitId);
+    }
+
+    @Override
+    public void releaseLocks(Ctx ctx, long ino, long owner) {
+        long vol = lockVolume(ctx);
+        locks.releaseOwner(vol, ino, ctx.session(), owner);
+    }
+
+    @Override
+    public int reclaimLocks(Ctx ctx, List<LockClaim> held) {
+        long vol = lockVolume(ctx);
+        Map<Long, List<LockSpec>> claims = new LinkedHashMap<>();
+        for (LockClaim c : held == null ? List.<LockClaim>of() : held) {
+            if (c == null || c.lock() == null) throw FsException.of(Errno.EINVAL, "empty lock claim");
+            claims.computeIfAbsent(c.ino(), x -> new ArrayList<>()).add(c.lock().checked());
+        }
+        int refused = locks.reclaim(vol, ctx.session(), claims);
+        if (refused > 0) LOG.log(System.Logger.Level.WARNING, "session {0}: {1} reclaimed lock(s) conflicted and were refused", ctx.session(), refused);
+        return refused;
+    }
+
+    /** The lock table, for tests in this package. */
+    LockTable lockTable() {
+        return locks;
     }
 
     @Override

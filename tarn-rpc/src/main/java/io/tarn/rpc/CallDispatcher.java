@@ -321,6 +321,40 @@ final class CallDispatcher {
                 in.end();
                 out.accessToken(tokens().revokeToken(id));
             }
+            case TEST_LOCK -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                var lock = in.lockSpec();
+                in.end();
+                out.optionalLockSpec(svc.testLock(c, ino, lock));
+            }
+            case SET_LOCK -> {
+                Ctx c = in.ctx();
+                long ino = in.i64();
+                var lock = in.lockSpec();
+                long waitId = in.i64();
+                int waitMillis = in.i32();
+                in.end();
+                out.i32(svc.setLock(c, ino, lock, waitId, waitMillis));
+            }
+            case CANCEL_LOCK_WAIT -> {
+                Ctx c = in.ctx();
+                long waitId = in.i64();
+                in.end();
+                out.bool(svc.cancelLockWait(c, waitId));
+            }
+            case RELEASE_LOCKS -> {
+                Ctx c = in.ctx();
+                long ino = in.i64(), owner = in.i64();
+                in.end();
+                svc.releaseLocks(c, ino, owner);
+            }
+            case RECLAIM_LOCKS -> {
+                Ctx c = in.ctx();
+                var claims = in.lockClaims();
+                in.end();
+                out.i32(svc.reclaimLocks(c, claims));
+            }
             case REMOVE_XATTR -> {
                 Ctx c = in.ctx();
                 long ino = in.i64();

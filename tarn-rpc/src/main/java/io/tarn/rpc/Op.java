@@ -22,7 +22,11 @@ enum Op {
     /** Idempotent: resending the generation already added returns the volume unchanged. */
     ADD_VOLUME_KEY(60, Retry.SAFE),
     // Version 2 (ADR 0100). AUTHENTICATE is sent by the connection itself, right after the hello.
-    AUTHENTICATE(70, Retry.SAFE), CREATE_TOKEN(71, Retry.RECONCILE), LIST_TOKENS(72, Retry.SAFE), REVOKE_TOKEN(73, Retry.SAFE);
+    AUTHENTICATE(70, Retry.SAFE), CREATE_TOKEN(71, Retry.RECONCILE), LIST_TOKENS(72, Retry.SAFE), REVOKE_TOKEN(73, Retry.SAFE),
+    // Locks live in server memory, not in the KV store, so they cannot use request-id replay. Each is
+    // idempotent for its owner instead: the same lock again is a no-op, a wait resumes by its wait id.
+    TEST_LOCK(80, Retry.SAFE), SET_LOCK(81, Retry.SAFE), CANCEL_LOCK_WAIT(82, Retry.SAFE),
+    RELEASE_LOCKS(83, Retry.SAFE), RECLAIM_LOCKS(84, Retry.SAFE);
 
     /** How a call may be sent again after a lost reply. */
     enum Retry {

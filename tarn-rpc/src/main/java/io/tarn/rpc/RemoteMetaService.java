@@ -34,13 +34,18 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
     private final RpcOptions opts;
     private final SessionKeeper sessions;
     private final RequestIds requestIds = new RequestIds();
+    private final List<Runnable> restartListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Resends of one call after lost connections before it fails; a restart costs one or two. */
     static final int MAX_LOSSES = 16;
 
     private RemoteMetaService(String hostPort, InetSocketAddress addr, RpcOptions opts) {
         this.opts = opts;
         this.sessions = new SessionKeeper(this, hostPort, opts.heartbeatInterval());
-        this.link = new ServerLink(hostPort, addr, opts, epoch -> sessions.revalidate());
+        this.link = new ServerLink(hostPort, addr, opts, epoch -> {
+            sessions.revalidate();
+            // Listeners make calls of their own: never on the thread that is re-establishing the link.
+            for (Runnable r : restartListeners) Thread.ofVirtual().name("tarn-rpc-restart").start(r);
+        });
         sessions.start();
     }
 
@@ -372,6 +377,38 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
     @Override
     public AccessToken revokeToken(String id) {
         return call(Op.REVOKE_TOKEN, WireOut.request(Op.REVOKE_TOKEN).str(id), WireIn::accessToken);
+    }
+
+    // ---- locks ---------------------------------------------------------------------------------
+
+    @Override
+    public io.tarn.api.LockSpec testLock(Ctx ctx, long ino, io.tarn.api.LockSpec lock) {
+        return call(Op.TEST_LOCK, read(Op.TEST_LOCK, ctx).i64(ino).lockSpec(lock), WireIn::optionalLockSpec);
+    }
+
+    @Override
+    public int setLock(Ctx ctx, long ino, io.tarn.api.LockSpec lock, long waitId, int waitMillis) {
+        return call(Op.SET_LOCK, read(Op.SET_LOCK, ctx).i64(ino).lockSpec(lock).i64(waitId).i32(waitMillis), WireIn::i32);
+    }
+
+    @Override
+    public boolean cancelLockWait(Ctx ctx, long waitId) {
+        return call(Op.CANCEL_LOCK_WAIT, read(Op.CANCEL_LOCK_WAIT, ctx).i64(waitId), WireIn::bool);
+    }
+
+    @Override
+    public void releaseLocks(Ctx ctx, long ino, long owner) {
+        call(Op.RELEASE_LOCKS, read(Op.RELEASE_LOCKS, ctx).i64(ino).i64(owner), NOTHING);
+    }
+
+    @Override
+    public int reclaimLocks(Ctx ctx, List<io.tarn.api.LockClaim> held) {
+        return call(Op.RECLAIM_LOCKS, read(Op.RECLAIM_LOCKS, ctx).lockClaims(held), WireIn::i32);
+    }
+
+    @Override
+    public void onServerRestart(Runnable listener) {
+        restartListeners.add(listener);
     }
 
     /** Closes the connection and stops the heartbeats; sessions stay open on the server until closed or expired. */

@@ -139,6 +139,21 @@ final class WireIn {
         return list;
     }
 
+    io.tarn.api.LockSpec lockSpec() {
+        return new io.tarn.api.LockSpec(u8(), i64(), i64(), i64(), u8(), i32());
+    }
+
+    io.tarn.api.LockSpec optionalLockSpec() {
+        return bool() ? lockSpec() : null;
+    }
+
+    List<io.tarn.api.LockClaim> lockClaims() {
+        int n = count(38, "lock claim");
+        List<io.tarn.api.LockClaim> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) list.add(new io.tarn.api.LockClaim(i64(), lockSpec()));
+        return list;
+    }
+
     DirPage dirPage() {
         int n = count(17, "directory entry");
         List<DirEntry> list = new ArrayList<>(n);

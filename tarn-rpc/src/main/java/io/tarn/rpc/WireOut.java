@@ -143,6 +143,22 @@ final class WireOut {
         return this;
     }
 
+    /** A LockSpec: kind u8, owner, start, end, type u8, pid. */
+    WireOut lockSpec(io.tarn.api.LockSpec l) {
+        return u8(l.kind()).i64(l.owner()).i64(l.start()).i64(l.end()).u8(l.type()).i32(l.pid());
+    }
+
+    WireOut optionalLockSpec(io.tarn.api.LockSpec l) {
+        bool(l != null);
+        return l == null ? this : lockSpec(l);
+    }
+
+    WireOut lockClaims(List<io.tarn.api.LockClaim> list) {
+        i32(list.size());
+        for (io.tarn.api.LockClaim c : list) i64(c.ino()).lockSpec(c.lock());
+        return this;
+    }
+
     WireOut dirPage(DirPage p) {
         i32(p.entries().size());
         for (DirEntry e : p.entries()) {

@@ -324,6 +324,31 @@ final class FakeMetaService implements MetaService {
     }
 
     @Override
+    public io.tarn.api.LockSpec testLock(Ctx ctx, long ino, io.tarn.api.LockSpec lock) {
+        throw FsException.of(Errno.ENOSYS, "the fake has no locks");
+    }
+
+    @Override
+    public int setLock(Ctx ctx, long ino, io.tarn.api.LockSpec lock, long waitId, int waitMillis) {
+        throw FsException.of(Errno.ENOSYS, "the fake has no locks");
+    }
+
+    @Override
+    public boolean cancelLockWait(Ctx ctx, long waitId) {
+        throw FsException.of(Errno.ENOSYS, "the fake has no locks");
+    }
+
+    @Override
+    public void releaseLocks(Ctx ctx, long ino, long owner) {
+        throw FsException.of(Errno.ENOSYS, "the fake has no locks");
+    }
+
+    @Override
+    public int reclaimLocks(Ctx ctx, List<io.tarn.api.LockClaim> held) {
+        throw FsException.of(Errno.ENOSYS, "the fake has no locks");
+    }
+
+    @Override
     public void removeXattr(Ctx ctx, long ino, String name) {
         once(ctx, () -> {
             if (node(ino).xattrs().remove(name) == null) throw FsException.of(Errno.ENODATA, "%s", name);

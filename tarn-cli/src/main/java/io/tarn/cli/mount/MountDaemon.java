@@ -130,7 +130,8 @@ public final class MountDaemon {
 
     /** How Tarn's mounts serve FUSE; a successor taking a mount over must use the same. */
     static FuseConfig fuseConfig() {
-        return FuseConfig.builder().readdirplus(true, true).build();
+        // Locks go to the metadata server, so they hold across every client of the volume (ADR 0110).
+        return FuseConfig.builder().readdirplus(true, true).posixLocks(true).flockLocks(true).build();
     }
 
     static Path publish(Path dataDir, int port) throws IOException {

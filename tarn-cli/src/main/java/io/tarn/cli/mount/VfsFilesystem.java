@@ -10,6 +10,8 @@ import io.tarn.fuse.Data;
 import io.tarn.fuse.Deferred;
 import io.tarn.fuse.DirSink;
 import io.tarn.fuse.Entry;
+import io.tarn.fuse.FileLock;
+import io.tarn.api.LockSpec;
 import io.tarn.fuse.FsStats;
 import io.tarn.fuse.FuseFilesystem;
 import io.tarn.fuse.Opened;
@@ -135,10 +137,9 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public Opened open(Request r, long ino, int flags) {
         long fh = vfs.open(r.caller(), ino(ino), flags);
-        int f = vfs.keepCache(fh) ? Opened.KEEP_CACHE : 0;
-        // A read-only open has nothing to flush at close: spare the kernel the FLUSH round trip.
-        if ((flags & 3) == 0) f |= Opened.NOFLUSH;
-        return new Opened(fh, f);
+        // No FOPEN_NOFLUSH even for read-only opens: the FLUSH of a close is what drops the closing
+        // process's POSIX locks (ADR 0110); with nothing to commit and no lock held it costs no RPC.
+        return new Opened(fh, vfs.keepCache(fh) ? Opened.KEEP_CACHE : 0);
     }
 
     @Override
@@ -162,7 +163,34 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public void flush(Request r, long ino, long fh, long lockOwner) {
         later(r, () -> {
-            vfs.flush(fh);
+            vfs.flush(fh, lockOwner);
+            return null;
+        });
+    }
+
+    @Override
+    public FileLock getlk(Request r, long ino, long fh, long owner, FileLock lock) {
+        LockSpec want = new LockSpec(LockSpec.POSIX, owner, lock.start(), lock.end(), lock.type(), lock.pid());
+        later(r, () -> {
+            LockSpec held = vfs.getlk(r.caller(), ino(ino), fh, want);
+            return held == null ? new FileLock(lock.start(), lock.end(), FileLock.UNLCK, 0)
+                    : new FileLock(held.start(), held.end(), held.type(), held.pid());
+        });
+        return null;
+    }
+
+    @Override
+    public void setlk(Request r, long ino, long fh, long owner, FileLock lock, boolean wait, boolean flock) {
+        // The kernel sends flock(2) as a whole-file lock whose owner is the open file.
+        LockSpec spec = new LockSpec(flock ? LockSpec.FLOCK : LockSpec.POSIX, owner, lock.start(), lock.end(), lock.type(), lock.pid());
+        long waitId = wait && lock.type() != FileLock.UNLCK ? vfs.newLockWait() : 0;
+        var caller = r.caller();
+        if (waitId != 0) {
+            // A signal to the waiting program arrives as INTERRUPT: cancel on the server, and the wait ends in EINTR.
+            r.onInterrupt(() -> slow.execute(() -> vfs.cancelLockWait(caller, waitId)));
+        }
+        later(r, () -> {
+            vfs.setlk(caller, ino(ino), fh, spec, waitId);
             return null;
         });
     }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The suites it inherits cover volumes, sessions, request ids, the namespace, attributes, block maps
  * and xattrs; this class adds concurrent use of one directory.
  */
-public abstract class MetaServiceContract extends DataContract {
+public abstract class MetaServiceContract extends LockContract {
 
     /**
      * Threads create, rename, link and remove names in one directory at once; afterwards every name
