@@ -43,9 +43,21 @@ final class MetaCommand implements Callable<Integer> {
             description = "With --auth token: where a first admin token is written if the file does not exist (default: DIR.admin-token).")
     Path adminTokenFile;
 
+    @Option(names = "--session-timeout", defaultValue = "60s", paramLabel = "DURATION",
+            description = "End a client session, releasing its opens and locks, this long after its last heartbeat (default: ${DEFAULT-VALUE}).")
+    String sessionTimeout;
+
     @Override
     public Integer call() throws Exception {
         InetSocketAddress addr = HostPort.parse(listen);
+        java.time.Duration timeout;
+        try {
+            timeout = io.tarn.client.ClientConfig.duration(sessionTimeout);
+        } catch (NumberFormatException e) {
+            timeout = java.time.Duration.ZERO;
+        }
+        if (timeout.isZero() || timeout.isNegative())
+            throw FsException.of(Errno.EINVAL, "--session-timeout must be positive, not %s", sessionTimeout);
         boolean loopback = addr.getAddress() != null && addr.getAddress().isLoopbackAddress();
         boolean tokens = switch (auth == null ? (loopback ? "none" : "token") : auth) {
             case "token" -> true;
@@ -64,7 +76,7 @@ final class MetaCommand implements Callable<Integer> {
                     + "(give --tls-cert and --tls-key; tarn cert makes a test set)");
         if (!loopback && !tokens)
             System.err.println("tarn meta: WARNING: --auth none on " + listen + ": anyone who reaches the port may act as any user");
-        try (MetadataServer server = MetadataServer.start(dir, addr, new MetadataServer.Security(tls, tokens, adminFile))) {
+        try (MetadataServer server = MetadataServer.start(dir, addr, new MetadataServer.Security(tls, tokens, adminFile), timeout)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tarn-meta-shutdown"));
             System.err.printf("tarn meta: serving %s on %s:%d (%s, %s)%n", dir, addr.getHostString(), server.port(),
                     tls == null ? "plain TCP" : "TLS", tokens ? "access tokens required; admin token in " + adminFile : "no access token required");

@@ -164,7 +164,8 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
         return n * mult;
     }
 
-    static Duration duration(String v) {
+    /** A duration like 500ms, 30s, 2m or a bare number of seconds; NumberFormatException if malformed. */
+    public static Duration duration(String v) {
         String s = v.toLowerCase(Locale.ROOT);
         if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
         if (s.endsWith("s")) return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));

@@ -78,11 +78,19 @@ public final class MetadataServer implements AutoCloseable {
 
     /** As {@link #start(Path, InetSocketAddress)}, with TLS and access tokens as {@code security} says. */
     public static MetadataServer start(Path dataDir, InetSocketAddress listen, Security security) {
+        return start(dataDir, listen, security, LocalMetaService.DEFAULT_SESSION_TIMEOUT);
+    }
+
+    /**
+     * As {@link #start(Path, InetSocketAddress, Security)}, ending client sessions (and releasing their
+     * opens and locks) {@code sessionTimeout} after their last heartbeat.
+     */
+    public static MetadataServer start(Path dataDir, InetSocketAddress listen, Security security, Duration sessionTimeout) {
         RocksDbKvStore kv = RocksDbKvStore.open(dataDir);
         LocalMetaService service;
         KvAccessTokens tokens = new KvAccessTokens(kv, Clock.systemUTC());
         try {
-            service = new LocalMetaService(kv, Clock.systemUTC(), LocalMetaService.DEFAULT_SESSION_TIMEOUT,
+            service = new LocalMetaService(kv, Clock.systemUTC(), sessionTimeout,
                     new RocksDbCheckpoints(kv, checkpointDir(dataDir)));
         } catch (RuntimeException e) {
             kv.close();

@@ -138,34 +138,34 @@ public abstract class LockContract extends DataContract {
     }
 
     @Test
-    void aCycleOfWaitersAcrossSessionsIsEdeadlk() throws Exception {
+    void aCycleOfWaitersAcrossSessionsIsEdeadlk() {
         long ino = aFile();
         Ctx me = root(), peer = other();
         lock(me, ino, posix(A, 0, 0, WRLCK, 1));
         lock(peer, ino, posix(B, 1, 1, WRLCK, 2));
-        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-        try {
-            Future<Integer> aWaits = pool.submit(() -> meta.setLock(me, ino, posix(A, 1, 1, WRLCK, 1), 5, 20_000));
-            // B asking for byte 0 would wait for A, who waits for B. Until A is queued, B only gets LOCK_WAITING.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            FsException e = null;
-            long waitId = 100;
-            while (e == null && System.nanoTime() < deadline) {
-                long id = waitId++;
-                try {
-                    meta.setLock(peer, ino, posix(B, 0, 0, WRLCK, 2), id, 1);
-                    meta.cancelLockWait(peer, id);
-                } catch (FsException x) {
-                    e = x;
-                }
-            }
-            assertNotNull(e, "no EDEADLK within 20 s");
-            assertEquals(Errno.EDEADLK, e.errno());
-            lock(peer, ino, posix(B, 1, 1, UNLCK, 0));
-            assertEquals(MetaService.LOCK_GRANTED, aWaits.get(30, TimeUnit.SECONDS));
-        } finally {
-            pool.shutdownNow();
-        }
+        // A queues for byte 1 (a short slice: the request stays queued under wait id 5).
+        assertEquals(MetaService.LOCK_WAITING, meta.setLock(me, ino, posix(A, 1, 1, WRLCK, 1), 5, 20));
+        // B asking for byte 0 would wait for A, who waits for B.
+        expect(Errno.EDEADLK, () -> meta.setLock(peer, ino, posix(B, 0, 0, WRLCK, 2), 6, 10_000));
+        // Another owner asking the same does not close a cycle: it just waits.
+        assertEquals(MetaService.LOCK_WAITING, meta.setLock(peer, ino, posix(B + 1, 0, 0, WRLCK, 2), 7, 20));
+        meta.cancelLockWait(peer, 7);
+        lock(peer, ino, posix(B, 1, 1, UNLCK, 0));
+        assertEquals(MetaService.LOCK_GRANTED, meta.setLock(me, ino, posix(A, 1, 1, WRLCK, 1), 5, 10_000));
+    }
+
+    @Test
+    void aLongerCycleOfThreeOwnersIsEdeadlk() {
+        long ino = aFile();
+        Ctx me = root(), peer = other(), third = other();
+        lock(me, ino, posix(A, 0, 0, WRLCK, 1));
+        lock(peer, ino, posix(B, 1, 1, WRLCK, 2));
+        lock(third, ino, posix(33, 2, 2, WRLCK, 3));
+        assertEquals(MetaService.LOCK_WAITING, meta.setLock(me, ino, posix(A, 1, 1, WRLCK, 1), 1, 20));
+        assertEquals(MetaService.LOCK_WAITING, meta.setLock(peer, ino, posix(B, 2, 2, WRLCK, 2), 2, 20));
+        expect(Errno.EDEADLK, () -> meta.setLock(third, ino, posix(33, 0, 0, WRLCK, 3), 3, 10_000));
+        meta.cancelLockWait(me, 1);
+        meta.cancelLockWait(peer, 2);
     }
 
     @Test
