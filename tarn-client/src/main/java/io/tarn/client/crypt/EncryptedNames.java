@@ -240,6 +240,38 @@ public final class EncryptedNames implements MetaService {
     }
 
     /** The wrapped service belongs to whoever made it. */
+    // Locks carry no names: they pass through.
+
+    @Override
+    public io.tarn.api.LockSpec testLock(Ctx ctx, long ino, io.tarn.api.LockSpec lock) {
+        return d.testLock(ctx, ino, lock);
+    }
+
+    @Override
+    public int setLock(Ctx ctx, long ino, io.tarn.api.LockSpec lock, long waitId, int waitMillis) {
+        return d.setLock(ctx, ino, lock, waitId, waitMillis);
+    }
+
+    @Override
+    public boolean cancelLockWait(Ctx ctx, long waitId) {
+        return d.cancelLockWait(ctx, waitId);
+    }
+
+    @Override
+    public void releaseLocks(Ctx ctx, long ino, long owner) {
+        d.releaseLocks(ctx, ino, owner);
+    }
+
+    @Override
+    public int reclaimLocks(Ctx ctx, List<io.tarn.api.LockClaim> held) {
+        return d.reclaimLocks(ctx, held);
+    }
+
+    @Override
+    public void onServerRestart(Runnable listener) {
+        d.onServerRestart(listener);
+    }
+
     @Override
     public void close() {}
 }
