@@ -141,6 +141,25 @@ final class ClientLocks {
         }
     }
 
+    /** Open file handles with the owners that locked through them, for a successor process. */
+    synchronized List<VfsState.LockedFile> lockedFiles() {
+        List<VfsState.LockedFile> out = new ArrayList<>();
+        fhOwners.forEach((fh, owners) -> out.add(new VfsState.LockedFile(fh, fhIno.get(fh), List.copyOf(owners))));
+        return out;
+    }
+
+    /** Takes over what a predecessor process held (its {@link #claims} and {@link #lockedFiles}). */
+    synchronized void restore(List<LockClaim> claims, List<VfsState.LockedFile> files) {
+        for (LockClaim c : claims) {
+            Map<OwnerKey, List<LockSpec>> m = held.computeIfAbsent(c.ino(), x -> new HashMap<>());
+            m.computeIfAbsent(new OwnerKey(c.lock().kind(), c.lock().owner()), x -> new ArrayList<>()).add(c.lock());
+        }
+        for (VfsState.LockedFile f : files) {
+            fhIno.put(f.fh(), f.ino());
+            fhOwners.computeIfAbsent(f.fh(), x -> new HashSet<>()).addAll(f.owners());
+        }
+    }
+
     synchronized int heldCount() {
         return held.values().stream().mapToInt(m -> m.values().stream().mapToInt(List::size).sum()).sum();
     }

@@ -569,7 +569,8 @@ public final class TarnVfs implements Vfs {
         List<VfsState.Dir> ds = new ArrayList<>();
         new java.util.TreeMap<>(dirs).forEach((fh, d) -> ds.add(new VfsState.Dir(fh, d.ino, d.caller)));
         exported = true;
-        return new VfsState(volume.name(), session, requestIds.get() + 1, handleIds.get(), out, ds).encode();
+        return new VfsState(volume.name(), session, requestIds.get() + 1, handleIds.get(), out, ds,
+                locks.claims(), locks.lockedFiles()).encode();
     }
 
     /**
@@ -617,6 +618,10 @@ public final class TarnVfs implements Vfs {
                 vfs.handles.put(f.fh(), h);
             }
             for (VfsState.Dir d : st.dirs()) vfs.dirs.put(d.fh(), new DirCursor(d.ino(), d.caller()));
+            vfs.locks.restore(st.locks(), st.lockedFiles());
+            // The server may be a new one (an embedded server moves with the daemon): re-assert the
+            // session's locks; against the same server this changes nothing.
+            vfs.locks.reclaim(Caller.ROOT);
             return vfs;
         } catch (RuntimeException e) {
             vfs.exported = true; // a failed resume must not end the session the predecessor may still need

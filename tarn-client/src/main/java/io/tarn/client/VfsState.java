@@ -3,6 +3,8 @@ package io.tarn.client;
 import io.tarn.api.Caller;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
+import io.tarn.api.LockClaim;
+import io.tarn.api.LockSpec;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,11 +17,17 @@ import java.util.List;
 /**
  * What a {@link TarnVfs} hands to its successor process in a live upgrade: the metadata session it
  * continues, the id counters (request ids must keep growing within the session), and the open file
- * and directory handles the kernel still refers to. Encoded as versioned bytes.
+ * and directory handles the kernel still refers to, and the locks the session holds with the open
+ * files they were taken through (version 2; a version 1 state, from before server-held locks, has
+ * none). Encoded as versioned bytes.
  */
-record VfsState(String volume, long session, long nextRequestId, long nextHandle, List<File> files, List<Dir> dirs) {
+record VfsState(String volume, long session, long nextRequestId, long nextHandle, List<File> files, List<Dir> dirs,
+                List<LockClaim> locks, List<LockedFile> lockedFiles) {
     private static final int MAGIC = 0x54564653; // "TVFS"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+
+    /** An open file handle and the lock owners that locked through it. */
+    record LockedFile(long fh, long ino, List<Long> owners) {}
 
     record File(long fh, long ino, int type, int flags, Caller caller, long lastReadEnd) {}
 
@@ -50,6 +58,24 @@ record VfsState(String volume, long session, long nextRequestId, long nextHandle
                 out.writeLong(d.ino);
                 caller(out, d.caller);
             }
+            out.writeInt(locks.size());
+            for (LockClaim c : locks) {
+                LockSpec l = c.lock();
+                out.writeLong(c.ino());
+                out.writeInt(l.kind());
+                out.writeLong(l.owner());
+                out.writeLong(l.start());
+                out.writeLong(l.end());
+                out.writeInt(l.type());
+                out.writeInt(l.pid());
+            }
+            out.writeInt(lockedFiles.size());
+            for (LockedFile f : lockedFiles) {
+                out.writeLong(f.fh);
+                out.writeLong(f.ino);
+                out.writeInt(f.owners.size());
+                for (long o : f.owners) out.writeLong(o);
+            }
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -63,7 +89,7 @@ record VfsState(String volume, long session, long nextRequestId, long nextHandle
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
             if (in.readInt() != MAGIC) throw FsException.of(Errno.EINVAL, "not a Tarn client state");
             int version = in.readInt();
-            if (version != VERSION) throw FsException.of(Errno.EINVAL, "client state version %d is not supported", version);
+            if (version != 1 && version != VERSION) throw FsException.of(Errno.EINVAL, "client state version %d is not supported", version);
             String volume = in.readUTF();
             long session = in.readLong(), nextRequest = in.readLong(), nextHandle = in.readLong();
             int n = count(in);
@@ -73,8 +99,26 @@ record VfsState(String volume, long session, long nextRequestId, long nextHandle
             n = count(in);
             List<Dir> dirs = new ArrayList<>(n);
             for (int i = 0; i < n; i++) dirs.add(new Dir(in.readLong(), in.readLong(), caller(in)));
+            List<LockClaim> locks = new ArrayList<>();
+            List<LockedFile> lockedFiles = new ArrayList<>();
+            if (version >= 2) {
+                n = count(in);
+                for (int i = 0; i < n; i++) {
+                    long ino = in.readLong();
+                    locks.add(new LockClaim(ino, new LockSpec(in.readInt(), in.readLong(), in.readLong(), in.readLong(),
+                            in.readInt(), in.readInt()).checked()));
+                }
+                n = count(in);
+                for (int i = 0; i < n; i++) {
+                    long fh = in.readLong(), ino = in.readLong();
+                    int k = count(in);
+                    List<Long> owners = new ArrayList<>(k);
+                    for (int j = 0; j < k; j++) owners.add(in.readLong());
+                    lockedFiles.add(new LockedFile(fh, ino, owners));
+                }
+            }
             if (in.available() != 0) throw FsException.of(Errno.EINVAL, "trailing bytes after the client state");
-            return new VfsState(volume, session, nextRequest, nextHandle, files, dirs);
+            return new VfsState(volume, session, nextRequest, nextHandle, files, dirs, locks, lockedFiles);
         } catch (IOException e) {
             throw new FsException(Errno.EINVAL, "truncated client state", e);
         }

@@ -122,4 +122,36 @@ class TarnVfsLocksTest {
         a.close();
         after.close();
     }
+
+    @Test
+    void aSuccessorProcessTakesTheLocksOverAndAnEmbeddedServerThatMovedGetsThemReclaimed() {
+        MemoryKvStore kv = new MemoryKvStore();
+        LocalMetaService first = new LocalMetaService(kv);
+        first.createVolume(new VolumeSpec("v", "mem://unused", VfsFixture.BLOCK, "none", 0));
+        MemoryObjectStore store = new MemoryObjectStore();
+        TarnVfs old = new TarnVfs(first, store, "v", ClientConfig.DEFAULTS);
+        long ino = old.create(U, old.rootIno(), "f", 0644, 2).attr().ino();
+        long fh = old.open(U, ino, 2);
+        old.setlk(U, ino, fh, posix(1, 0, 9), 0);
+        old.setlk(U, ino, fh, new LockSpec(FLOCK, 5, 0, EOF, WRLCK, 1), 0);
+        byte[] state = old.exportState();
+        old.close();
+
+        // The successor's server is a new one over the same store, as when an embedded mount is upgraded.
+        LocalMetaService second = new LocalMetaService(kv);
+        TarnVfs next = TarnVfs.resume(second, store, ClientConfig.DEFAULTS, state);
+        TarnVfs other = new TarnVfs(second, store, "v", ClientConfig.DEFAULTS);
+        long ofh = other.open(U, ino, 2);
+        expect(Errno.EAGAIN, () -> other.setlk(U, ino, ofh, posix(9, 5, 5), 0));
+        expect(Errno.EAGAIN, () -> other.setlk(U, ino, ofh, new LockSpec(FLOCK, 6, 0, EOF, WRLCK, 2), 0));
+        other.setlk(U, ino, ofh, posix(9, 10, 10), 0);
+        // The successor knows what it holds: a close by the owning process and the last close release them.
+        next.flush(fh, 1);
+        other.setlk(U, ino, ofh, posix(9, 5, 5), 0);
+        next.release(fh);
+        other.setlk(U, ino, ofh, new LockSpec(FLOCK, 6, 0, EOF, WRLCK, 2), 0);
+        other.close();
+        next.close();
+        second.close();
+    }
 }
