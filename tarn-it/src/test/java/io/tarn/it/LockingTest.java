@@ -49,7 +49,7 @@ class LockingTest {
         m1 = MountedVolume.mount("locks", tmp.resolve("m1"), "--meta", server.address(), "-o", "heartbeat=1s");
         m2 = MountedVolume.mount("locks", tmp.resolve("m2"), "--meta", server.address(), "-o", "heartbeat=1s");
         // Created through the first mount before the second looks: it caches no "absent" entry for them.
-        for (String f : List.of("fcntl", "wait", "deadlock", "flock", "ofd", "intr", "kill", "close"))
+        for (String f : List.of("fcntl", "wait", "deadlock", "flock", "ofd", "intr", "kill", "close", "restart"))
             Files.writeString(m1.mountpoint.resolve(f), "x");
     }
 
@@ -196,6 +196,34 @@ class LockingTest {
         LockAgent c = agent(m1, "intr");
         assertEquals("ok", c.call("fcntl f setlk wr 0 0"), "the interrupted request took no lock");
         assertEquals("err EAGAIN", b.call("fcntl f setlk rd 0 0"));
+    }
+
+    @Test
+    @Order(50)
+    void locksHeldAcrossAMetadataServerRestartAreReclaimedNotLost() throws Exception {
+        LockAgent a = agent(m1, "restart"), b = agent(m2, "restart"), waiter = agent(m2, "restart");
+        assertEquals("ok", a.call("fcntl f setlk wr 0 99"));
+        assertEquals("ok", a.call("flock f ex"));
+        waiter.send("fcntl f setlkw wr 50 1");
+        assertNull(waiter.answerWithin(STILL_BLOCKED), "F_SETLKW returned while the range is locked");
+        server.kill9();
+        long t0 = System.nanoTime();
+        server.restart();
+        // Until the clients have reclaimed, the server grants nothing (GETLK may answer ENOLCK); then
+        // it reports a's lock again. It must never answer that the range is free.
+        long deadline = System.nanoTime() + T.toNanos();
+        String seen;
+        while (!(seen = b.call("fcntl f getlk wr 0 0")).startsWith("wr ") && System.nanoTime() < deadline) {
+            assertEquals("err ENOLCK", seen, "a lock held across the restart was lost");
+        }
+        System.out.printf("LockingTest: locks re-asserted %.1f s after the metadata server's kill -9 and restart%n",
+                (System.nanoTime() - t0) / 1e9);
+        assertEquals("wr 0 99 " + a.pid, seen);
+        assertEquals("err EAGAIN", b.call("fcntl f setlk rd 10 1"));
+        assertEquals("err EAGAIN", b.call("flock f ex nb"), "a's flock was re-asserted too");
+        assertEquals("ok", a.call("fcntl f setlk un 0 0"));
+        assertEquals("ok", waiter.answer(T), "the wait that spanned the restart is granted on unlock");
+        assertEquals("err EAGAIN", b.call("fcntl f setlk wr 50 1"));
     }
 
     @Test
