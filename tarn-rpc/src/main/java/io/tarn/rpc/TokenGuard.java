@@ -316,6 +316,35 @@ final class TokenGuard implements MetaService, TokenAdmin {
         svc.removeXattr(write(ctx), ino, name);
     }
 
+    // ---- locks --------------------------------------------------------------------------------
+    // Any token of the volume may lock: the kernel lets only a descriptor open for writing take a
+    // write lock, and a read-only token cannot open for writing.
+
+    @Override
+    public io.tarn.api.LockSpec testLock(Ctx ctx, long ino, io.tarn.api.LockSpec lock) {
+        return svc.testLock(read(ctx), ino, lock);
+    }
+
+    @Override
+    public int setLock(Ctx ctx, long ino, io.tarn.api.LockSpec lock, long waitId, int waitMillis) {
+        return svc.setLock(read(ctx), ino, lock, waitId, waitMillis);
+    }
+
+    @Override
+    public boolean cancelLockWait(Ctx ctx, long waitId) {
+        return svc.cancelLockWait(read(ctx), waitId);
+    }
+
+    @Override
+    public void releaseLocks(Ctx ctx, long ino, long owner) {
+        svc.releaseLocks(read(ctx), ino, owner);
+    }
+
+    @Override
+    public int reclaimLocks(Ctx ctx, List<io.tarn.api.LockClaim> held) {
+        return svc.reclaimLocks(read(ctx), held);
+    }
+
     // ---- tokens -------------------------------------------------------------------------------
 
     @Override
