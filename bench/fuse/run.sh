@@ -17,6 +17,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
+export SIZE=${SIZE:-1G}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 CP=$ROOT/tarn-testkit/target/classes:$ROOT/tarn-fuse/target/classes:$ROOT/tarn-api/target/classes
 WORK=$(mktemp -d /tmp/tarn-fuse-bench.XXXXXX); OUT=${OUT:-$WORK/results}; mkdir -p "$OUT"

@@ -219,7 +219,9 @@ final class Dispatcher {
                 need(r, end, 40);
                 int size = i32(in, H + 16);
                 if (size < 0 || H + 40L + size > end) throw new Malformed("WRITE of " + Integer.toUnsignedString(size) + " bytes exceeds the request");
-                return fs.write(r, ino, i64(in, H), i64(in, H + 8), in.asSlice(H + 40, size), i32(in, H + 20));
+                MemorySegment landed = w != null ? w.writeData(r, size) : null;
+                MemorySegment data = landed != null ? landed : in.asSlice(H + 40, size);
+                return fs.write(r, ino, i64(in, H), i64(in, H + 8), data, i32(in, H + 20));
             }
             case Opcode.STATFS -> {
                 return fs.statfs(r, ino);

@@ -78,6 +78,21 @@ public final class Request {
     }
 
     /**
+     * WRITE only, inside the filesystem's {@code write} call on the thread that made it: takes over
+     * the off-heap buffer the write's data was read into, without a copy. The returned segment has
+     * the data at offset 0 (the {@code data} argument's bytes; its size is max_write) and belongs to
+     * the caller from now on; the transport reads later requests into {@code replacement} instead,
+     * which must be native memory of the same size and is the transport's from now on. Returns null
+     * (and keeps nothing) when the data cannot be taken: not a WRITE, not on a worker, already taken,
+     * or a replacement of the wrong size. Lets a filesystem that stores data in max_write-sized
+     * blocks swap a full, aligned block in instead of copying it.
+     */
+    public MemorySegment takeData(MemorySegment replacement) {
+        if (opcode != Opcode.WRITE || worker == null || replacement == null) return null;
+        return worker.swapLanding(this, replacement);
+    }
+
+    /**
      * Off-heap scratch space of {@code size} bytes for building a READ reply in place; pass it (or a
      * slice of it) back in {@link Data} to avoid a copy.
      */

@@ -1,11 +1,15 @@
 package io.tarn.fuse;
 
+import io.tarn.fuse.proto.Opcode;
+import io.tarn.fuse.proto.Proto;
 import io.tarn.fuse.sys.Libc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
@@ -18,7 +22,16 @@ final class Worker implements Runnable {
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
     private final FuseSession session;
     final Queue queue;
+    /** in_header (40) + fuse_write_in (40): where a WRITE's data starts. */
+    static final int HEAD = Proto.IN_HEADER + 40;
     private final MemorySegment in;
+    private final MemorySegment readIov;
+    private MemorySegment landing;
+    /** True while the request being dispatched is a WRITE whose data sits in {@link #landing}. */
+    private boolean landed;
+    /** The request that was shown the landed data; only it may take the buffer, only on this thread. */
+    private Request landedFor;
+    private Thread thread;
     private final int outCapacity;
     private Outbox out;
     private final MemorySegment pollFds;
@@ -28,6 +41,15 @@ final class Worker implements Runnable {
         this.session = session;
         this.queue = queue;
         this.in = Arena.ofAuto().allocate(inCapacity, 4096);
+        int landingSize = session.config.maxWrite();
+        this.landing = Arena.ofAuto().allocate(landingSize, 4096);
+        this.readIov = Arena.ofAuto().allocate(48, 8);
+        readIov.set(ADDRESS, 0, in);
+        readIov.set(JAVA_LONG, 8, HEAD);
+        readIov.set(ADDRESS, 16, landing);
+        readIov.set(JAVA_LONG, 24, landingSize);
+        readIov.set(ADDRESS, 32, in.asSlice(HEAD + (long) landingSize));
+        readIov.set(JAVA_LONG, 40, inCapacity - HEAD - (long) landingSize);
         this.outCapacity = outCapacity;
         this.out = Outbox.allocate(outCapacity);
         this.stopFd = stopFd;
@@ -46,6 +68,28 @@ final class Worker implements Runnable {
         return out;
     }
 
+    /** The data of the WRITE {@code r} being dispatched, if it landed on its own; null otherwise. */
+    MemorySegment writeData(Request r, int size) {
+        if (!landed) return null;
+        landedFor = r;
+        return landing.asSlice(0, size);
+    }
+
+    /**
+     * Hands the landing buffer holding the current WRITE's data to the caller and reads the next
+     * requests into {@code replacement}; null (nothing changes) if there is no such data or the
+     * replacement is not native memory of exactly the landing buffer's size.
+     */
+    MemorySegment swapLanding(Request r, MemorySegment replacement) {
+        if (Thread.currentThread() != thread || landedFor != r || !landed || !replacement.isNative() || replacement.byteSize() != landing.byteSize()) return null;
+        MemorySegment data = landing;
+        landing = replacement;
+        readIov.set(ADDRESS, 16, replacement);
+        landed = false;
+        landedFor = null;
+        return data;
+    }
+
     /** Gives the current reply buffer to a deferred request and takes a fresh one. */
     Outbox detachOutbox() {
         Outbox o = out;
@@ -55,6 +99,7 @@ final class Worker implements Runnable {
 
     @Override
     public void run() {
+        thread = Thread.currentThread();
         try {
             loop();
         } finally {
@@ -75,7 +120,7 @@ final class Worker implements Runnable {
                 if (pollFds.get(JAVA_SHORT, 14) != 0) return; // stop requested
                 if (p <= 0) continue;
             }
-            long n = Libc.read(queue.fd, in, in.byteSize());
+            long n = Libc.readv(queue.fd, readIov, 3);
             if (n < 0) {
                 int e = (int) -n;
                 if (e == Libc.EINTR || e == Libc.EAGAIN || e == Libc.ENOENT) continue;
@@ -91,10 +136,22 @@ final class Worker implements Runnable {
                 session.connectionEnded();
                 return;
             }
+            if (n > HEAD) {
+                // A WRITE without extensions keeps its data in the landing buffer; anything else is made contiguous.
+                boolean write = Wire.i32(in, 4) == Opcode.WRITE && in.get(JAVA_SHORT, 36) == 0;
+                if (!write) {
+                    long tail = Math.min(n - HEAD, landing.byteSize());
+                    MemorySegment.copy(landing, 0, in, HEAD, tail);
+                }
+                landed = write;
+            }
             try {
                 session.dispatcher.dispatch(queue, this, in, (int) n);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "request handling failed", e);
+            } finally {
+                landed = false;
+                landedFor = null;
             }
             if (session.isStopping()) return;
         }

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,6 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 import static io.tarn.fuse.FakeKernel.args;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The codec and dispatcher against a fake kernel: replies, sizing rules, malformed input, deferred replies. */
@@ -33,6 +36,7 @@ class DispatcherTest {
         @Override
         public Entry lookup(Request r, long parent, String name) {
             if (name.equals("boom")) throw new IllegalStateException("bug");
+            if (name.equals("n".repeat(200))) throw new FsException(Errno.ENOTDIR, null);
             if (name.equals("late")) {
                 r.defer();
                 throw new FsException(Errno.EACCES, null);
@@ -86,9 +90,21 @@ class DispatcherTest {
 
         @Override
         public int write(Request r, long ino, long fh, long offset, MemorySegment data, int flags) {
+            written.add(HexFormat.of().formatHex(data.toArray(ValueLayout.JAVA_BYTE)));
+            if (offset == TAKE) {
+                assertNull(r.takeData(java.lang.foreign.Arena.ofAuto().allocate(4096)), "a replacement of the wrong size is refused");
+                MemorySegment got = r.takeData(java.lang.foreign.Arena.ofAuto().allocate(1 << 20, 4096));
+                assertEquals(1 << 20, got.byteSize());
+                assertEquals(data.address(), got.address(), "the data is not copied");
+                assertNull(r.takeData(java.lang.foreign.Arena.ofAuto().allocate(1 << 20)), "taken once");
+                taken.set(got);
+            }
             return (int) data.byteSize();
         }
     };
+    static final long TAKE = 1 << 20;
+    final List<String> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final AtomicReference<MemorySegment> taken = new AtomicReference<>();
 
     FakeKernel k;
 
@@ -150,6 +166,21 @@ class DispatcherTest {
         var ok = k.call(Opcode.GETATTR, 7, args(0, 0, 0L));
         assertEquals(0, ok.error());
         assertEquals(7, ok.body().getLong(16 + 16), "attr.ino");
+    }
+
+    @Test
+    void writeDataCanBeTakenWithoutACopyAndLaterRequestsStayIntact() {
+        byte[] first = new byte[4000], second = new byte[4000];
+        new java.util.Random(1).nextBytes(first);
+        new java.util.Random(2).nextBytes(second);
+        assertEquals(4000, k.call(Opcode.WRITE, 7, args(1L, TAKE, 4000, 0, 0L, 0, 0, first)).body().getInt());
+        assertEquals(4000, k.call(Opcode.WRITE, 7, args(1L, 0L, 4000, 0, 0L, 0, 0, second)).body().getInt());
+        // A request longer than header + write_in is made contiguous from the landing buffer.
+        String longName = "n".repeat(200);
+        assertEquals(-Errno.ENOTDIR.code, k.call(Opcode.LOOKUP, 1, args(longName)).error(), "the whole name arrived");
+        assertEquals(0, k.call(Opcode.LOOKUP, 1, args("f")).error());
+        assertEquals(List.of(HexFormat.of().formatHex(first), HexFormat.of().formatHex(second)), written);
+        assertArrayEquals(first, taken.get().asSlice(0, 4000).toArray(ValueLayout.JAVA_BYTE), "taken data untouched by later requests");
     }
 
     @Test

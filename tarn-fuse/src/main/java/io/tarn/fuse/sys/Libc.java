@@ -36,6 +36,7 @@ public final class Libc {
     private static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
     private static final MethodHandle READ = fn("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle WRITE = fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle READV = fn("readv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle WRITEV = fn("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle IOCTL = fn("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
@@ -109,6 +110,14 @@ public final class Libc {
         try {
             MemorySegment st = STATE.get();
             return check((long) WRITE.invokeExact(st, fd, buf, n), st);
+        } catch (Throwable t) { throw bug(t); }
+    }
+
+    /** readv into an array of {@code struct iovec} (16 bytes each) the caller filled. */
+    public static long readv(int fd, MemorySegment iov, int count) {
+        try {
+            MemorySegment st = STATE.get();
+            return check((long) READV.invokeExact(st, fd, iov, count), st);
         } catch (Throwable t) { throw bug(t); }
     }
 

@@ -2,6 +2,7 @@ package io.tarn.testkit.memfs;
 
 import io.tarn.api.Attr;
 import io.tarn.fuse.Data;
+import io.tarn.fuse.Request;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,7 +20,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Attributes are guarded by the node's monitor; directory entries by the filesystem's namespace lock.
  * Reads hand out slices of the chunks themselves (no copy); the reply is written after the lock is
  * released, so a read racing a write of the same range may see either bytes, and one racing a
- * truncate may see bytes of a recycled chunk: acceptable for a test filesystem, not for Tarn.
+ * truncate or a whole-chunk write (whose replaced chunk the transport reads the next request into)
+ * may see other bytes: acceptable for a test filesystem, not for Tarn.
  */
 final class MemNode {
     static final int CHUNK = 1 << 20;
@@ -120,6 +122,27 @@ final class MemNode {
             done += n;
         }
         if (offset + len > size) size = offset + len;
+    }
+
+    /**
+     * A write of one whole chunk: takes the request's data buffer as the chunk instead of copying
+     * it, and gives the transport the chunk it replaces (or a recycled one) to read into next. False
+     * if the transport could not hand the buffer over; the caller copies then. Caller holds the write lock.
+     */
+    boolean adopt(int ci, Request r) {
+        MemorySegment old = ci < chunks.size() ? chunks.get(ci) : null;
+        MemorySegment spare = old != null && old.byteSize() == CHUNK ? old : pool != null ? pool.take() : null;
+        if (spare == null) spare = ChunkPool.allocate(CHUNK);
+        MemorySegment taken = r.takeData(spare);
+        if (taken == null) {
+            if (spare != old && pool != null) pool.give(spare);
+            return false;
+        }
+        while (chunks.size() <= ci) chunks.add(null);
+        chunks.set(ci, taken);
+        long end = (long) (ci + 1) * CHUNK;
+        if (end > size) size = end;
+        return true;
     }
 
     /** The chunk for a write of {@code n} bytes at {@code within}; bytes it does not cover read as zero. */

@@ -42,6 +42,8 @@ public final class MemoryFilesystem implements FuseFilesystem {
     /** Largest WRITE and READ the kernel sent, and how many WRITEs of at least 1 MiB: what the transport negotiated shows here. */
     public final AtomicLong maxWrite = new AtomicLong(), maxRead = new AtomicLong();
     public final LongAdder bigWrites = new LongAdder(), reads = new LongAdder();
+    /** WRITEs whose data buffer became a chunk without a copy. */
+    public final LongAdder adoptedWrites = new LongAdder();
 
     /** @param openFlags FOPEN flags for every open file, e.g. {@link Opened#KEEP_CACHE} or {@link Opened#DIRECT_IO} */
     public MemoryFilesystem(int openFlags) {
@@ -423,7 +425,12 @@ public final class MemoryFilesystem implements FuseFilesystem {
         if (len >= MemNode.CHUNK) bigWrites.increment();
         n.data.writeLock().lock();
         try {
-            n.write(offset, data);
+            // A whole aligned chunk (fio's and cp's 1 MiB writes) is taken over, not copied.
+            if (len == MemNode.CHUNK && offset % MemNode.CHUNK == 0 && n.adopt((int) (offset / MemNode.CHUNK), r)) {
+                adoptedWrites.increment();
+            } else {
+                n.write(offset, data);
+            }
         } finally {
             n.data.writeLock().unlock();
         }

@@ -173,6 +173,28 @@ class MemfsEndToEndTest {
     }
 
     @Test
+    void wholeChunkWritesAreTakenOverWithoutACopyAndReadBackIntact() throws Exception {
+        byte[] data = random(24 << 20, 3), patch = random(5 << 20, 4);
+        Path src = Files.write(scratch.resolve("chunks.src"), data);
+        Path p = Files.write(scratch.resolve("chunks.patch"), patch);
+        long before = fs.adoptedWrites.sum();
+        Programs.run(PROGRAM_TIMEOUT, mnt, "dd", "if=" + src, "of=chunks", "bs=1M", "status=none").ok();
+        // Overwrite chunks 3..7 in place (taken over again), then 1.5 chunks at an unaligned offset (copied).
+        Programs.run(PROGRAM_TIMEOUT, mnt, "dd", "if=" + p, "of=chunks", "bs=1M", "seek=3", "conv=notrunc", "status=none").ok();
+        System.arraycopy(patch, 0, data, 3 << 20, patch.length);
+        Programs.run(PROGRAM_TIMEOUT, mnt, "dd", "if=" + p, "of=chunks", "bs=1536K", "count=1", "seek=5",
+                "conv=notrunc", "status=none").ok();
+        System.arraycopy(patch, 0, data, 5 * 1536 * 1024, 1536 * 1024);
+        assertTrue(fs.adoptedWrites.sum() - before >= 20, "chunks taken over: " + (fs.adoptedWrites.sum() - before));
+        try (FileChannel ch = FileChannel.open(mnt.resolve("chunks"), StandardOpenOption.READ)) {
+            assertEquals(data.length, ch.size());
+        }
+        var sum = Programs.run(PROGRAM_TIMEOUT, mnt, "bash", "-c", "dd if=chunks bs=1M iflag=direct status=none | md5sum").ok();
+        assertTrue(sum.out().startsWith(md5(data)), sum.out());
+        Files.delete(mnt.resolve("chunks"));
+    }
+
+    @Test
     void concurrentReadersSeeTheSameBytes() throws Exception {
         byte[] data = random(16 << 20, 2);
         Path f = mnt.resolve("shared.bin");
