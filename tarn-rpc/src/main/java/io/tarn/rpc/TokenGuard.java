@@ -365,6 +365,11 @@ final class TokenGuard implements MetaService, TokenAdmin {
         return tokens.revokeToken(tokenId);
     }
 
+    /** A client-side hook: the guard lives in the server, which never restarts under it. */
+    @Override
+    public void onServerRestart(Runnable listener) {
+    }
+
     /** The connection closes; the engine's own service is not this guard's to close. */
     @Override
     public void close() {
