@@ -54,8 +54,9 @@ public final class BlockCodec {
 
     /** The most bytes {@link #encode} may need for a block of {@code len} bytes. */
     public int maxEncodedLength(int len) {
-        if (cipher != null) return BlockFormat.headerLength(false, len) + BlockCipher.TAG_BYTES
-                + (compression == Compression.NONE ? len : Math.max(len, compression.maxCompressedLength(len)));
+        if (cipher != null)
+            return BlockFormat.headerLength(false, len) + BlockCipher.payloadLength(compression == Compression.NONE ? len
+                    : Math.max(len, compression.maxCompressedLength(len)));
         int raw = BlockFormat.headerLength(true, len) + len;
         return compression == Compression.NONE ? raw : Math.max(raw, BlockFormat.headerLength(false, len) + compression.maxCompressedLength(len));
     }
@@ -94,9 +95,9 @@ public final class BlockCodec {
 
     /**
      * Compress (if it saves 1/16) into {@code out} after the header, then encrypt that in place (or the
-     * plain bytes straight from {@code src}). No chunk table: a GCM tag covers the whole payload, so a
-     * ranged read could not verify a part. The plain CRC is left 0, since a CRC of the plain bytes would
-     * tell which objects hold equal blocks; the GCM tag authenticates them instead.
+     * plain bytes straight from {@code src}) as GCM segments (ADR 0094). No chunk table. The plain CRC is
+     * left 0, since a CRC of the plain bytes would tell which objects hold equal blocks; the GCM tags
+     * authenticate them instead.
      */
     private Encoded encodeEncrypted(long blockId, byte[] src, int off, int len, byte[] out) {
         int head = BlockFormat.headerLength(false, len);
@@ -113,16 +114,15 @@ public final class BlockCodec {
             }
         }
         byte[] nonce = BlockCipher.newNonce();
-        int payloadLen = bodyLen + BlockCipher.TAG_BYTES;
+        int payloadLen = BlockCipher.payloadLength(bodyLen);
         // First with the payload CRC 0: those header bytes are the associated data (the CRC of the
         // ciphertext cannot be known before encrypting); then again with the CRC filled in.
-        BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, codecId, BlockCipher.CIPHER_ID,
+        BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, codecId, BlockCipher.SEGMENTED_ID,
                 head, blockId, len, payloadLen, 0, 0, BlockFormat.CHUNK_SHIFT, new int[0], nonce, cipher.newestGeneration()));
         byte[] aad = java.util.Arrays.copyOf(out, BlockFormat.FIXED);
-        int n = cipher.encrypt(nonce, aad, aad.length, body, bodyOff, bodyLen, out, head);
-        if (n != payloadLen) throw new IllegalStateException("GCM wrote " + n + " bytes, expected " + payloadLen);
+        int n = cipher.encryptSegments(nonce, aad, body, bodyOff, bodyLen, out, head);
         int crc = BlockFormat.crc(out, head, n);
-        BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, codecId, BlockCipher.CIPHER_ID,
+        BlockFormat.write(ByteBuffer.wrap(out), new BlockFormat.Header(BlockFormat.VERSION, codecId, BlockCipher.SEGMENTED_ID,
                 head, blockId, len, payloadLen, crc, 0, BlockFormat.CHUNK_SHIFT, new int[0], nonce, cipher.newestGeneration()));
         return new Encoded(ByteBuffer.wrap(out, 0, head + n).slice(), crc, false);
     }
@@ -188,7 +188,9 @@ public final class BlockCodec {
     /** Authenticates and decrypts a payload whose CRC already matched, then decompresses it. */
     private byte[] decrypted(ByteBuffer object, BlockFormat.Header h, byte[] src, int srcOff, Compression c) {
         byte[] aad = aad(object);
-        byte[] body = cipher.decrypt(h.keyGeneration(), h.nonce(), aad, aad.length, src, srcOff, h.payloadLength());
+        byte[] body = h.cipher() == BlockCipher.SEGMENTED_ID
+                ? cipher.decryptSegments(h.keyGeneration(), h.nonce(), aad, src, srcOff, h.payloadLength())
+                : cipher.decrypt(h.keyGeneration(), h.nonce(), aad, aad.length, src, srcOff, h.payloadLength());
         if (c == Compression.NONE) {
             if (body.length != h.plainLength()) throw new BlockFormat.Corrupt("decrypted " + body.length + " bytes, header says " + h.plainLength());
             return body;
@@ -258,7 +260,7 @@ public final class BlockCodec {
             throw new BlockFormat.Corrupt("encrypted with cipher " + h.cipher() + ", which this client cannot decrypt");
         if (cipher != null && h.cipher() == CIPHER_NONE)
             throw new BlockFormat.Corrupt("not encrypted, but the volume is");
-        if (cipher != null && h.cipher() != BlockCipher.CIPHER_ID)
+        if (cipher != null && h.cipher() != BlockCipher.CIPHER_ID && h.cipher() != BlockCipher.SEGMENTED_ID)
             throw new BlockFormat.Corrupt("encrypted with cipher " + h.cipher() + ", which this client cannot decrypt");
     }
 

@@ -49,7 +49,7 @@ class BlockCipherTest {
         for (byte[] data : new byte[][]{new byte[0], new byte[1], compressible(1000), random(70_000, 1),
                 compressible(4 << 20), random(1 << 20, 2), new byte[8 << 20]}) {
             BlockCodec.Encoded e = codec.encode(42, data, 0, data.length);
-            assertEquals(BlockCipher.CIPHER_ID, e.bytes().get(6), "cipher id");
+            assertEquals(BlockCipher.SEGMENTED_ID, e.bytes().get(6), "cipher id");
             assertArrayEquals(data, codec.decode(OBJ, 42, e.bytes()), c + " " + data.length);
             BlockRef ref = new BlockRef(0, 42, data.length, e.storedLength(), e.checksum());
             assertArrayEquals(data, codec.decode(OBJ, ref, e.bytes()));
@@ -160,6 +160,58 @@ class BlockCipherTest {
         java.nio.ByteBuffer.wrap(forged).putInt(head - 4, BlockFormat.crc(forged, 0, head - 4));
         FsException e = assertThrows(FsException.class, () -> gen2.decode(OBJ, 43, ByteBuffer.wrap(forged)));
         assertTrue(e.getMessage().contains("does not authenticate"), e.getMessage());
+    }
+
+    /** Segments (ADR 0094): many per object; one dropped, swapped or with a bit flipped (CRCs fixed) fails, naming it. */
+    @Test
+    void segmentsCannotBeReorderedOrDropped() {
+        BlockCodec codec = new BlockCodec(Compression.NONE, new BlockCipher(KEY, VOL));
+        byte[] data = random(3 * BlockCipher.SEGMENT + 100, 5);
+        ByteBuffer enc = codec.encode(42, data, 0, data.length).bytes();
+        byte[] obj = new byte[enc.remaining()];
+        enc.duplicate().get(obj);
+        assertEquals(BlockCipher.SEGMENTED_ID, obj[6]);
+        int head = ByteBuffer.wrap(obj).getInt(8), seg = BlockCipher.SEGMENT + BlockCipher.TAG_BYTES;
+        assertEquals(head + BlockCipher.payloadLength(data.length), obj.length);
+        assertArrayEquals(data, codec.decode(OBJ, 42, ByteBuffer.wrap(obj)));
+        // Swap segments 0 and 1, then fix the payload CRC: the tags are bound to their index.
+        byte[] swapped = obj.clone();
+        System.arraycopy(obj, head, swapped, head + seg, seg);
+        System.arraycopy(obj, head + seg, swapped, head, seg);
+        assertEio(() -> codec.decode(OBJ, 42, withFixedCrcs(swapped, head)), "segment 0 does not authenticate");
+        byte[] flipped = obj.clone();
+        flipped[head + 2 * seg + 7] ^= 1;
+        assertEio(() -> codec.decode(OBJ, 42, withFixedCrcs(flipped, head)), "segment 2 does not authenticate");
+        // Drop the last segment and shorten the payload length to match, CRCs fixed: the previous one is not "last".
+        byte[] cut = java.util.Arrays.copyOf(obj, head + 3 * seg);
+        assertEio(() -> codec.decode(OBJ, 42, withFixedCrcs(cut, head, 3 * seg)), "does not authenticate");
+    }
+
+    /** Objects of the first encrypted format (the whole payload one GCM message, cipher id 1) still decode. */
+    @Test
+    void firstFormatObjectsStillDecode() {
+        BlockCipher cipher = new BlockCipher(KEY, VOL);
+        byte[] data = random(200_000, 7);
+        int head = BlockFormat.headerLength(false, data.length);
+        byte[] obj = new byte[head + data.length + BlockCipher.TAG_BYTES];
+        byte[] nonce = BlockCipher.newNonce();
+        BlockFormat.write(ByteBuffer.wrap(obj), new BlockFormat.Header(BlockFormat.VERSION, 0, BlockCipher.CIPHER_ID, head, 42,
+                data.length, data.length + BlockCipher.TAG_BYTES, 0, 0, BlockFormat.CHUNK_SHIFT, new int[0], nonce, 0));
+        cipher.encrypt(nonce, java.util.Arrays.copyOf(obj, BlockFormat.FIXED), BlockFormat.FIXED, data, 0, data.length, obj, head);
+        assertArrayEquals(data, new BlockCodec(Compression.LZ4, cipher).decode(OBJ, 42, withFixedCrcs(obj, head)));
+    }
+
+    /** {@code obj} with its payload CRC (and so its header CRC) recomputed, as an attacker with store access could. */
+    private static ByteBuffer withFixedCrcs(byte[] obj, int head) {
+        return withFixedCrcs(obj, head, obj.length - head);
+    }
+
+    private static ByteBuffer withFixedCrcs(byte[] obj, int head, int payloadLength) {
+        BlockFormat.Header h = BlockFormat.read(ByteBuffer.wrap(obj));
+        int crc = BlockFormat.crc(obj, head, obj.length - head);
+        BlockFormat.write(ByteBuffer.wrap(obj), new BlockFormat.Header(h.version(), h.codec(), h.cipher(), h.headerLength(), h.blockId(),
+                h.plainLength(), payloadLength, crc, h.plainCrc(), h.chunkShift(), h.chunkCrcs(), h.nonce(), h.keyGeneration()));
+        return ByteBuffer.wrap(obj);
     }
 
     @Test
