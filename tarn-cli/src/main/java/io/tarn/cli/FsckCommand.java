@@ -50,6 +50,9 @@ final class FsckCommand implements Callable<Integer> {
     boolean repair;
     @Option(names = "--grace", defaultValue = "1h", description = "Unreferenced objects younger than this are pending uploads (default: ${DEFAULT-VALUE}).")
     String grace;
+    @Option(names = "--key-file", paramLabel = "FILE", description = "With --verify of an encrypted volume: its key file.") java.nio.file.Path keyFile;
+    @Option(names = "--passphrase-file", paramLabel = "FILE", description = "With --verify of an encrypted volume: its passphrase file.")
+    java.nio.file.Path passphraseFile;
 
     private record Live(long ino, long index, int length, int stored, int crc) {}
 
@@ -59,6 +62,10 @@ final class FsckCommand implements Callable<Integer> {
         try (MetaConnection mc = meta.connect()) {
             LocalMetaService local = GcCommand.requireLocal(mc, "fsck");
             VolumeInfo v = local.volume(volume);
+            // Verifying an encrypted volume needs its key (ADR 0091): without it every block would read as corrupt.
+            io.tarn.client.crypt.KeySource source = VolumeKeyFiles.source(keyFile, passphraseFile, "--key-file", "--passphrase-file");
+            io.tarn.client.crypt.VolumeKeys unlocked = verify || source != null ? io.tarn.client.crypt.VolumeKeys.unlock(v, source) : null;
+            BlockCodec codec = new BlockCodec(Compression.parse(v.compression()), unlocked == null ? null : unlocked.blockCipher());
             GarbageLedger ledger = local.garbage();
             BlockObjects keys = new BlockObjects(v.uuid());
             try (ObjectStore store = ObjectStores.open(v.storeUri());
@@ -93,7 +100,7 @@ final class FsckCommand implements Callable<Integer> {
                     if (!objects.containsKey(e.getKey())) {
                         missing++;
                         out.printf("MISSING   %s (inode %d, block %d)%n", keys.key(e.getKey()), l.ino(), l.index());
-                    } else if (verify && !decodes(store, keys.key(e.getKey()), v,
+                    } else if (verify && !decodes(store, keys.key(e.getKey()), codec,
                             new BlockRef(l.index(), e.getKey(), l.length(), l.stored(), l.crc()), out)) {
                         corrupt++;
                     }
@@ -136,14 +143,14 @@ final class FsckCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean decodes(ObjectStore store, String key, VolumeInfo v, BlockRef ref, PrintWriter out) {
+    private static boolean decodes(ObjectStore store, String key, BlockCodec codec, BlockRef ref, PrintWriter out) {
         Optional<ByteBuffer> got = store.get(key, 0, -1);
         if (got.isEmpty()) {
             out.printf("MISSING   %s (vanished while checking)%n", key);
             return false;
         }
         try {
-            new BlockCodec(Compression.parse(v.compression())).decode(key, ref, got.get());
+            codec.decode(key, ref, got.get());
             return true;
         } catch (RuntimeException e) {
             out.printf("CORRUPT   %s: %s%n", key, Main.oneLine(e));

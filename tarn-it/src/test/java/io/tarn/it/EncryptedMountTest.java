@@ -133,7 +133,7 @@ class EncryptedMountTest {
             assertFalse(contains(o, marker), "plaintext text in " + e.getKey());
             for (int at = 0; at + 32 <= BLOCK; at += BLOCK / 8)
                 assertFalse(contains(o, Arrays.copyOfRange(noise, at, at + 32)), "plaintext random bytes in " + e.getKey());
-            assertEquals(1, o[6], "cipher id of " + e.getKey());
+            assertEquals(2, o[6], "cipher id (AES-256-GCM in segments) of " + e.getKey());
             // Bytes 60.. are ciphertext (header 56 + CRC 4): equal plain blocks must not give equal objects.
             assertTrue(ciphertexts.add(Arrays.toString(Arrays.copyOfRange(o, 60, Math.min(o.length, 124)))),
                     "repeated ciphertext in " + e.getKey());
@@ -288,6 +288,22 @@ class EncryptedMountTest {
             generations.merge(g, 1, Integer::sum);
         }
         assertEquals(2, generations.size(), "objects of both generations: " + generations);
+        mv = mount("rot", mnt, "key-file=" + key2);
+        assertArrayEquals(old, Files.readAllBytes(mnt.resolve("old")));
+        assertArrayEquals(neu, Files.readAllBytes(mnt.resolve("new")));
+
+        // The documented re-encryption (ADR 0092): rewrite every file in place through a mount with the
+        // newest key, then let garbage collection drop the old objects (retention 0 here: at once).
+        Programs.bash(T, mnt, "find . -type f -print0 | xargs -0 -I{} dd if={} of={} bs=4M conv=notrunc,fsync status=none").ok();
+        assertArrayEquals(old, Files.readAllBytes(mnt.resolve("old")));
+        mv.close();
+        mv = null;
+        Programs.tarn(T, "volume", "set", "rot", "--retention", "0", "--data", data().toString()).ok();
+        Programs.tarn(T, "gc", "rot", "--data", data().toString()).ok();
+        Map<Path, byte[]> left = blockObjects(objects());
+        assertFalse(left.isEmpty());
+        for (Map.Entry<Path, byte[]> e : left.entrySet())
+            assertEquals(2, (e.getValue()[38] & 0xff) << 8 | (e.getValue()[39] & 0xff), "after re-encryption and gc: " + e.getKey());
         mv = mount("rot", mnt, "key-file=" + key2);
         assertArrayEquals(old, Files.readAllBytes(mnt.resolve("old")));
         assertArrayEquals(neu, Files.readAllBytes(mnt.resolve("new")));
