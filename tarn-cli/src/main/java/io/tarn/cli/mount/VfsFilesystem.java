@@ -11,6 +11,8 @@ import io.tarn.fuse.Deferred;
 import io.tarn.fuse.DirSink;
 import io.tarn.fuse.Entry;
 import io.tarn.fuse.FileLock;
+import io.tarn.api.Errno;
+import io.tarn.api.FsException;
 import io.tarn.api.LockSpec;
 import io.tarn.fuse.FsStats;
 import io.tarn.fuse.FuseFilesystem;
@@ -170,25 +172,28 @@ public final class VfsFilesystem implements FuseFilesystem {
 
     @Override
     public FileLock getlk(Request r, long ino, long fh, long owner, FileLock lock) {
-        LockSpec want = new LockSpec(LockSpec.POSIX, owner, lock.start(), lock.end(), lock.type(), lock.pid());
-        later(r, () -> {
-            LockSpec held = vfs.getlk(r.caller(), ino(ino), fh, want);
-            return held == null ? new FileLock(lock.start(), lock.end(), FileLock.UNLCK, 0)
-                    : new FileLock(held.start(), held.end(), held.type(), held.pid());
-        });
-        return null;
+        // One in-memory look-up on the server: answered on this worker, like getattr.
+        LockSpec held = vfs.getlk(r.caller(), ino(ino), fh, new LockSpec(LockSpec.POSIX, owner, lock.start(), lock.end(), lock.type(), lock.pid()));
+        return held == null ? new FileLock(lock.start(), lock.end(), FileLock.UNLCK, 0)
+                : new FileLock(held.start(), held.end(), held.type(), held.pid());
     }
 
     @Override
     public void setlk(Request r, long ino, long fh, long owner, FileLock lock, boolean wait, boolean flock) {
         // The kernel sends flock(2) as a whole-file lock whose owner is the open file.
         LockSpec spec = new LockSpec(flock ? LockSpec.FLOCK : LockSpec.POSIX, owner, lock.start(), lock.end(), lock.type(), lock.pid());
-        long waitId = wait && lock.type() != FileLock.UNLCK ? vfs.newLockWait() : 0;
         var caller = r.caller();
-        if (waitId != 0) {
-            // A signal to the waiting program arrives as INTERRUPT: cancel on the server, and the wait ends in EINTR.
-            r.onInterrupt(() -> slow.execute(() -> vfs.cancelLockWait(caller, waitId)));
+        boolean mayWait = wait && lock.type() != FileLock.UNLCK;
+        try {
+            // First without waiting, answered on this worker like a metadata call: most locks are free.
+            vfs.setlk(caller, ino(ino), fh, spec, 0);
+            return;
+        } catch (FsException e) {
+            if (!mayWait || e.errno() != Errno.EAGAIN) throw e;
         }
+        long waitId = vfs.newLockWait();
+        // A signal to the waiting program arrives as INTERRUPT: cancel on the server, and the wait ends in EINTR.
+        r.onInterrupt(() -> slow.execute(() -> vfs.cancelLockWait(caller, waitId)));
         later(r, () -> {
             vfs.setlk(caller, ino(ino), fh, spec, waitId);
             return null;
