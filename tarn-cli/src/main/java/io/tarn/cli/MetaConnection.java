@@ -5,6 +5,7 @@ import io.tarn.api.FsException;
 import io.tarn.api.MetaService;
 import io.tarn.api.auth.AccessTokens;
 import io.tarn.api.auth.TokenAdmin;
+import io.tarn.cli.mount.Endpoint;
 import io.tarn.meta.KvAccessTokens;
 import io.tarn.api.kv.KvStore;
 import io.tarn.meta.LocalMetaService;
@@ -54,15 +55,14 @@ final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
         } catch (IOException e) {
             throw new FsException(Errno.EIO, "cannot create data folder " + dir + ": " + e.getMessage(), e);
         }
-        Path endpoint = dir.resolve(ENDPOINT_FILE);
-        String live = liveEndpoint(endpoint);
-        if (live != null) return new MetaConnection(RemoteMetaService.connect(live, RpcOptions.defaults()), null, dir);
+        Endpoint live = liveEndpoint(dir);
+        if (live != null) return viaDaemon(live, dir);
         RocksDbKvStore kv;
         try {
             kv = RocksDbKvStore.open(dir.resolve("meta"));
         } catch (RuntimeException e) {
-            live = liveEndpoint(endpoint);
-            if (live != null) return new MetaConnection(RemoteMetaService.connect(live, RpcOptions.defaults()), null, dir);
+            live = liveEndpoint(dir);
+            if (live != null) return viaDaemon(live, dir);
             throw new FsException(Errno.EBUSY, "cannot open the metadata store in " + dir + " (in use by another tarn process?): "
                     + Main.oneLine(e), e);
         }
@@ -73,18 +73,24 @@ final class MetaConnection implements io.tarn.cli.mount.MountDaemon.Meta {
         return new MetaConnection(local, kv, dir);
     }
 
-    /** The address in an endpoint file if a server still answers there, else null. */
-    private static String liveEndpoint(Path file) {
-        try {
-            if (!Files.exists(file)) return null;
-            String hostPort = Files.readString(file).trim();
-            int colon = hostPort.lastIndexOf(':');
-            try (var s = new java.net.Socket()) {
-                s.connect(new java.net.InetSocketAddress(hostPort.substring(0, colon),
-                        Integer.parseInt(hostPort.substring(colon + 1))), 1000);
-                return hostPort;
-            }
-        } catch (IOException | RuntimeException e) {
+    /** Through the daemon that holds the folder, with the owner's secret from its endpoint file. */
+    private static MetaConnection viaDaemon(Endpoint e, Path dir) {
+        if (e.secret() == null)
+            throw FsException.of(Errno.EACCES, "the daemon serving %s published no secret in %s/%s (an older tarn?): remount it",
+                    dir, dir, ENDPOINT_FILE);
+        return new MetaConnection(RemoteMetaService.connect(e.hostPort(), RpcOptions.defaults().withToken(e.secret())), null, dir);
+    }
+
+    /** The endpoint published in the folder if a server still answers there, else null. */
+    private static Endpoint liveEndpoint(Path dir) {
+        Endpoint e = Endpoint.read(dir);
+        if (e == null) return null;
+        try (var s = new java.net.Socket()) {
+            String hp = e.hostPort();
+            int colon = hp.lastIndexOf(':');
+            s.connect(new java.net.InetSocketAddress(hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1))), 1000);
+            return e;
+        } catch (IOException | RuntimeException x) {
             return null;
         }
     }

@@ -133,6 +133,22 @@ class SecureMountTest {
     }
 
     @Test
+    void anEmbeddedDaemonServesItsOwnerOnly() throws Exception {
+        Path data = tmp.resolve("embedded");
+        try (MountedVolume mv = MountedVolume.mount("e", tmp.resolve("mnt-embedded"), "--data", data.toString())) {
+            Files.writeString(mv.mountpoint.resolve("f"), "x");
+            Path endpoint = data.resolve("meta.endpoint");
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(endpoint)));
+            List<String> lines = Files.readAllLines(endpoint);
+            // The owner's commands go through the daemon with the secret from the file, with no setup.
+            assertTrue(Programs.tarn(T, "volume", "list", "--data", data.toString()).ok().out().contains("e "));
+            Programs.tarn(T, "token", "create", "e", "--uid", "1000", "--data", data.toString()).ok();
+            // Whoever finds the port but cannot read the file gets nothing.
+            BadInputTest.oneLineError(Programs.tarn(T, "volume", "list", "--meta", lines.get(0)), "requires an access token");
+        }
+    }
+
+    @Test
     void revokingATokenStopsAMountedClient() throws Exception {
         Path t = token("revoked", "--trust-uids");
         String id = idOf(t);

@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -70,9 +69,12 @@ public final class MountDaemon {
             // The key is checked here, before the store is opened or the mount made: a wrong key leaves nothing behind.
             try (TarnVfs vfs = TarnVfs.open(svc, v.name(), s.client(), s.keys())) {
                 if (meta.ownedDataDir() != null) {
-                    // Loopback, no token required: the folder's owner reaches it as before; tokens can be managed through it.
-                    rpc = RpcServer.start(svc, new InetSocketAddress("127.0.0.1", 0), new ServerSecurity(null, meta.accessTokens(), false));
-                    endpoint = publish(meta.ownedDataDir(), rpc.port());
+                    // Loopback, and a secret in the owner-only endpoint file: the folder's owner needs no setup,
+                    // other local users who find the port get nothing (ADR 0100).
+                    String secret = Endpoint.newSecret();
+                    rpc = RpcServer.start(svc, new InetSocketAddress("127.0.0.1", 0),
+                            new ServerSecurity(null, Endpoint.withOwner(meta.accessTokens(), secret), true));
+                    endpoint = Endpoint.publish(meta.ownedDataDir(), rpc.port(), secret);
                 }
                 MountOptions mo = MountOptions.at(s.mountpoint()).withFsname("tarn:" + v.name()).withSubtype("tarn")
                         .withAllowOther(s.allowOther()).withReadOnly(s.readOnly() || readOnlyToken(svc))
@@ -134,11 +136,4 @@ public final class MountDaemon {
         return FuseConfig.builder().readdirplus(true, true).posixLocks(true).flockLocks(true).build();
     }
 
-    static Path publish(Path dataDir, int port) throws IOException {
-        Path file = dataDir.resolve("meta.endpoint");
-        Path tmp = dataDir.resolve("meta.endpoint.tmp");
-        Files.writeString(tmp, "127.0.0.1:" + port + "\n");
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return file;
-    }
 }

@@ -44,7 +44,10 @@ public final class MountTakeover {
         MountRecord predecessor = MountRecord.read(s.mountpoint())
                 .orElseThrow(() -> FsException.of(Errno.ENOENT, "no running Tarn mount recorded for %s", s.mountpoint()));
         // Read before the predecessor exits: it removes the endpoint file on its way out.
-        int port = embeddedDir == null ? 0 : endpointPort(embeddedDir);
+        Endpoint previous = embeddedDir == null ? null : Endpoint.read(embeddedDir);
+        int port = previous == null ? 0 : previous.port();
+        // The same secret: clients of the predecessor's endpoint reconnect to this one with what they have.
+        String secret = previous != null && previous.secret() != null ? previous.secret() : Endpoint.newSecret();
         MetaService svc = meta.service();
         VfsFilesystem fs = new VfsFilesystem(state -> TarnVfs.resume(svc, s.client(), state, s.keys()));
         KvStore kv = null;
@@ -56,8 +59,8 @@ public final class MountTakeover {
                 awaitExit(predecessor.pid());
                 kv = openWhenFree(embeddedDir.resolve("meta"));
                 rpc = RpcServer.start(new LocalMetaService(kv), new InetSocketAddress("127.0.0.1", port),
-                        new ServerSecurity(null, new KvAccessTokens(kv, java.time.Clock.systemUTC()), false));
-                MountDaemon.publish(embeddedDir, rpc.port());
+                        new ServerSecurity(null, Endpoint.withOwner(new KvAccessTokens(kv, java.time.Clock.systemUTC()), secret), true));
+                Endpoint.publish(embeddedDir, rpc.port(), secret);
             }
             session.listenForHandoff(ControlSocket.pathFor(s.mountpoint()));
             MountRecord.write(s.mountpoint(), s.args());
@@ -92,13 +95,6 @@ public final class MountTakeover {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw FsException.of(Errno.ETIMEDOUT, "the previous daemon (pid %d) did not exit after handing over", pid);
         }
-    }
-
-    private static int endpointPort(Path dir) throws IOException {
-        Path file = dir.resolve("meta.endpoint");
-        String hp = Files.exists(file) ? Files.readString(file).strip() : "";
-        int colon = hp.lastIndexOf(':');
-        return colon < 0 ? 0 : Integer.parseInt(hp.substring(colon + 1));
     }
 
     /** Opens RocksDB once the predecessor's lock is gone (its process may still be releasing it). */
