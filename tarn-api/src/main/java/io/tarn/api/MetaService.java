@@ -199,6 +199,36 @@ public interface MetaService extends AutoCloseable {
      */
     default void onServerRestart(Runnable listener) {}
 
+    // ---- coherence between clients (ADR 0120) ----------------------------------------------------
+
+    /**
+     * Waits up to {@code waitMillis} for changes that other sessions of {@code session}'s volume
+     * committed after {@code cursor} of feed {@code feed} (0, 0 to start: the answer is then a reset
+     * with the current position), and returns at most {@code max} of them; an empty batch when none
+     * came in time. Changes made by {@code session} itself are left out. Calling it again with the same
+     * arguments returns the same changes, so a lost reply is safely asked for again. ENOSYS from a
+     * service without a feed: clients then rely on cache timeouts alone.
+     */
+    default ChangeBatch changes(long session, long feed, long cursor, int max, int waitMillis) {
+        throw FsException.of(Errno.ENOSYS, "this metadata service has no change feed");
+    }
+
+    /**
+     * For each of {@code inos}, whether it has any extended attribute (false for an inode that does
+     * not exist), in one call: lets a client answer ENODATA itself for inodes with none.
+     */
+    default boolean[] xattrHolders(Ctx ctx, long[] inos) {
+        boolean[] out = new boolean[inos.length];
+        for (int i = 0; i < inos.length; i++) {
+            try {
+                out[i] = !listXattr(ctx, inos[i]).isEmpty();
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENOENT) throw e;
+            }
+        }
+        return out;
+    }
+
     @Override
     void close();
 }

@@ -18,6 +18,8 @@ import java.util.function.Supplier;
  * cursor remembers the name at each recently issued offset, and the metadata server lists "after a
  * name", so resuming is stable however the directory changes meanwhile; an offset too old to remember
  * is found again by counting from the start, a page at a time. Nothing holds the whole directory.
+ * The items of the last answer are kept: the kernel takes only what fits its buffer and asks again from
+ * there, and is answered from them, unless a pushed change arrived meanwhile (the stamp moved).
  */
 final class DirCursor {
     private static final int REMEMBER = 4096;
@@ -36,13 +38,19 @@ final class DirCursor {
         }
     };
 
+    /** The names of the last answer (no "." or ".."), whether the directory ended after them, and when they were read. */
+    private List<Vfs.DirItem> recent = List.of();
+    private boolean recentPlus, recentEnd;
+    private long recentStamp;
+
     DirCursor(long ino, Caller caller) {
         this.ino = ino;
         this.caller = caller;
     }
 
-    synchronized List<Vfs.DirItem> read(long offset, int max, boolean plus, int pageSize, Pager pager,
-                                        Supplier<Attr> self, Supplier<Attr> parent) {
+    synchronized List<Vfs.DirItem> read(long offset, int max, boolean plus, int pageSize, java.util.function.LongSupplier stamp,
+                                        Pager pager, Supplier<Attr> self, Supplier<Attr> parent) {
+        long now = stamp.getAsLong();
         if (offset < 0) throw FsException.of(Errno.EINVAL, "bad directory offset %d", offset);
         List<Vfs.DirItem> out = new ArrayList<>();
         if (max <= 0) return out;
@@ -59,7 +67,19 @@ final class DirCursor {
         String after = position == 2 ? null : names.get(position);
         if (position > 2 && after == null) after = recount(position - 2, pageSize, pager);
         if (position > 2 && after == null) return out; // fewer names than the offset: at the end
-        while (out.size() < max) {
+        int first = out.size();
+        boolean end = false;
+        if (!recent.isEmpty() && recentPlus == plus && recentStamp == now) {
+            long base = recent.getFirst().nextOffset() - 1; // the position before the first kept item
+            int from = (int) Math.min(Integer.MAX_VALUE, position - base);
+            if (position >= base && from <= recent.size()) {
+                for (int i = from; i < recent.size() && out.size() < max; i++) out.add(recent.get(i));
+                position = base + from + (out.size() - first);
+                if (out.size() > first) after = out.getLast().name();
+                end = recentEnd && out.size() - first == recent.size() - from;
+            }
+        }
+        while (!end && out.size() < max) {
             DirPage page = pager.page(after, Math.min(pageSize, max - out.size()), plus);
             for (DirEntry e : page.entries()) {
                 position++;
@@ -67,8 +87,15 @@ final class DirCursor {
                 out.add(new Vfs.DirItem(e.name(), e.ino(), e.type(), e.attr(), position));
                 after = e.name();
             }
-            if (!page.more() || page.entries().isEmpty()) break;
+            if (!page.more() || page.entries().isEmpty()) {
+                end = true;
+                break;
+            }
         }
+        recent = List.copyOf(out.subList(first, out.size()));
+        recentPlus = plus;
+        recentEnd = end;
+        recentStamp = now;
         return out;
     }
 

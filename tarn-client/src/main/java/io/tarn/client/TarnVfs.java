@@ -64,6 +64,17 @@ public final class TarnVfs implements Vfs {
     private final Map<Long, Shared> files = new HashMap<>();
     private final Thread heartbeat;
     private final ClientLocks locks;
+    /** Other clients' changes, pushed by the server (ADR 0120). */
+    private final ChangeFollower follower;
+    /**
+     * Inodes known to have no extended attribute at all, learned with directory listings while changes
+     * are pushed (a push of an xattr change removes one): their getxattr is answered here (issue 6).
+     */
+    private final java.util.Set<Long> noXattrs = ConcurrentHashMap.newKeySet();
+    private static final int MAX_NO_XATTRS = 1 << 20;
+    private volatile boolean xattrHoldersKnown = true;
+    /** Counts this client's own namespace changes: a directory listing kept from before one is not reused. */
+    private final AtomicLong ownChanges = new AtomicLong();
     /** Per inode, the size and mtime of the data this client last saw: an open finding the same keeps the kernel's pages. */
     private final Map<Long, Long> seenVersions = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -185,6 +196,32 @@ public final class TarnVfs implements Vfs {
         this.locks = new ClientLocks(this.meta, this::ctx);
         this.meta.onServerRestart(() -> locks.reclaim(Caller.ROOT));
         this.heartbeat = Thread.ofVirtual().name("tarn-heartbeat-" + session).start(this::heartbeats);
+        this.follower = new ChangeFollower(meta, session, new ChangeFollower.Sink() {
+            @Override
+            public void changed(List<io.tarn.api.Change> changes) {
+                for (io.tarn.api.Change c : changes) if (c.kind() == io.tarn.api.Change.XATTR) noXattrs.remove(c.ino());
+            }
+
+            @Override
+            public void dropAll() {
+                noXattrs.clear();
+            }
+        });
+    }
+
+    @Override
+    public void listen(ChangeListener listener) {
+        follower.listen(listener);
+    }
+
+    @Override
+    public long changeStamp() {
+        return follower.stamp();
+    }
+
+    @Override
+    public boolean changesPushed() {
+        return follower.live();
     }
 
     private void heartbeats() {
@@ -263,37 +300,54 @@ public final class TarnVfs implements Vfs {
 
     @Override
     public Attr setattr(Caller c, long ino, SetAttr changes) {
-        OpenFile f = openFile(ino);
-        // Pending writes of a file open here come first: a truncate must cut them, and a utimens after
-        // a write (cp -p, tar) must not be overwritten by the write's later commit.
-        if (f != null && (changes.has(SetAttr.SIZE) || f.hasPending()))
-            return f.truncateWith(c, () -> meta.setAttr(ctx(c), ino, changes));
-        return overlay(meta.setAttr(ctx(c), ino, changes));
+        return own(() -> {
+            OpenFile f = openFile(ino);
+            // Pending writes of a file open here come first: a truncate must cut them, and a utimens after
+            // a write (cp -p, tar) must not be overwritten by the write's later commit.
+            if (f != null && (changes.has(SetAttr.SIZE) || f.hasPending()))
+                return f.truncateWith(c, () -> meta.setAttr(ctx(c), ino, changes));
+            return overlay(meta.setAttr(ctx(c), ino, changes));
+        });
+    }
+
+    /** Runs one of this client's namespace changes, counted once it is done (see {@link #ownChanges}). */
+    private <T> T own(java.util.function.Supplier<T> change) {
+        try {
+            return change.get();
+        } finally {
+            ownChanges.incrementAndGet();
+        }
     }
 
     @Override
     public Attr mknod(Caller c, long parent, String name, int mode, int rdev) {
-        return meta.mknod(ctx(c), parent, name, mode, rdev);
+        return own(() -> meta.mknod(ctx(c), parent, name, mode, rdev));
     }
 
     @Override
     public Attr mkdir(Caller c, long parent, String name, int mode) {
-        return meta.mkdir(ctx(c), parent, name, mode);
+        return own(() -> meta.mkdir(ctx(c), parent, name, mode));
     }
 
     @Override
     public void unlink(Caller c, long parent, String name) {
-        meta.unlink(ctx(c), parent, name);
+        own(() -> {
+            meta.unlink(ctx(c), parent, name);
+            return null;
+        });
     }
 
     @Override
     public void rmdir(Caller c, long parent, String name) {
-        meta.rmdir(ctx(c), parent, name);
+        own(() -> {
+            meta.rmdir(ctx(c), parent, name);
+            return null;
+        });
     }
 
     @Override
     public Attr symlink(Caller c, long parent, String name, String target) {
-        return meta.symlink(ctx(c), parent, name, target);
+        return own(() -> meta.symlink(ctx(c), parent, name, target));
     }
 
     @Override
@@ -303,12 +357,15 @@ public final class TarnVfs implements Vfs {
 
     @Override
     public Attr link(Caller c, long ino, long newParent, String newName) {
-        return overlay(meta.link(ctx(c), ino, newParent, newName));
+        return own(() -> overlay(meta.link(ctx(c), ino, newParent, newName)));
     }
 
     @Override
     public void rename(Caller c, long parent, String name, long newParent, String newName, int flags) {
-        meta.rename(ctx(c), parent, name, newParent, newName, flags);
+        own(() -> {
+            meta.rename(ctx(c), parent, name, newParent, newName, flags);
+            return null;
+        });
     }
 
     // ---- files -----------------------------------------------------------------------------------
@@ -319,6 +376,7 @@ public final class TarnVfs implements Vfs {
         int metaFlags = flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL);
         OpenFile existing = trunc ? openFile(ino) : null;
         // Writes made here before this open must come before its truncation, and none may land in between.
+        if (trunc) ownChanges.incrementAndGet();
         Attr a = existing != null ? existing.truncateWith(c, () -> meta.open(ctx(c), ino, metaFlags)) : meta.open(ctx(c), ino, metaFlags);
         if (a.isDir() && OpenFlags.writable(flags)) {
             meta.release(ctx(c), ino);
@@ -329,7 +387,7 @@ public final class TarnVfs implements Vfs {
 
     @Override
     public Created create(Caller c, long parent, String name, int mode, int flags) {
-        Attr a = meta.create(ctx(c), parent, name, mode, flags);
+        Attr a = own(() -> meta.create(ctx(c), parent, name, mode, flags));
         return new Created(attach(c, a, flags, false), a);
     }
 
@@ -442,7 +500,10 @@ public final class TarnVfs implements Vfs {
     @Override
     public void flush(long fh) {
         FileHandle h = handle(fh);
-        if (h.file != null && OpenFlags.writable(h.flags)) h.file.flush(h.caller);
+        if (h.file != null && OpenFlags.writable(h.flags)) own(() -> {
+            h.file.flush(h.caller);
+            return null;
+        });
     }
 
     @Override
@@ -483,7 +544,10 @@ public final class TarnVfs implements Vfs {
     @Override
     public void fsync(long fh, boolean dataOnly) {
         FileHandle h = handle(fh);
-        if (h.file != null) h.file.flush(h.caller);
+        if (h.file != null) own(() -> {
+            h.file.flush(h.caller);
+            return null;
+        });
     }
 
     @Override
@@ -506,6 +570,8 @@ public final class TarnVfs implements Vfs {
                 } finally {
                     detach(h);
                 }
+                ownChanges.incrementAndGet();
+                detach(h);
             }
         }
     }
@@ -539,8 +605,13 @@ public final class TarnVfs implements Vfs {
     public List<DirItem> readdir(long fh, long offset, int max, boolean plus) {
         DirCursor d = dirs.get(fh);
         if (d == null) throw FsException.of(Errno.EBADF, "no open directory handle %d", fh);
-        return d.read(offset, max, plus, config.dirPageSize(),
-                (after, limit, p) -> meta.readDir(ctx(d.caller), d.ino, after, limit, p),
+        return d.read(offset, max, plus, config.dirPageSize(), () -> follower.stamp() + ownChanges.get(),
+                (after, limit, p) -> {
+                    long stamp = follower.stamp();
+                    io.tarn.api.DirPage page = meta.readDir(ctx(d.caller), d.ino, after, limit, p);
+                    if (p) learnXattrs(d.caller, page, stamp);
+                    return page;
+                },
                 () -> meta.getAttr(ctx(d.caller), d.ino), () -> meta.lookup(ctx(d.caller), d.ino, ".."));
     }
 
@@ -637,24 +708,68 @@ public final class TarnVfs implements Vfs {
         return meta.statFs(ctx(c));
     }
 
+    /**
+     * Notes which listed inodes have no xattr, in one call per page, unless a pushed change arrived
+     * since the page was asked for (the answer may then predate it). Only while changes are pushed: a
+     * note is kept correct by the pushes alone.
+     */
+    private void learnXattrs(Caller c, io.tarn.api.DirPage page, long stamp) {
+        if (!xattrHoldersKnown || !follower.live() || page.entries().isEmpty()) return;
+        long[] inos = new long[page.entries().size()];
+        for (int i = 0; i < inos.length; i++) inos[i] = page.entries().get(i).ino();
+        boolean[] has;
+        try {
+            has = meta.xattrHolders(ctx(c), inos);
+        } catch (FsException e) {
+            if (e.errno() == Errno.ENOSYS) xattrHoldersKnown = false;
+            return; // only an optimisation: getxattr asks the server instead
+        }
+        if (follower.stamp() != stamp || !follower.live()) return;
+        if (noXattrs.size() > MAX_NO_XATTRS) noXattrs.clear();
+        for (int i = 0; i < inos.length; i++) if (!has[i]) noXattrs.add(inos[i]);
+    }
+
+    /**
+     * Whether a getxattr of {@code name} would surely be ENODATA: the inode has no xattr, and the name
+     * is valid and in a namespace whose reads the server refuses with nothing but ENODATA (security.,
+     * trusted.; user. reads check permissions first). ls asks security.selinux of every entry.
+     */
+    private boolean surelyNoXattr(long ino, String name) {
+        if (name == null || !(name.startsWith("security.") || name.startsWith("trusted.")) || name.indexOf('\0') >= 0
+                || name.length() > 255 || !follower.live() || !noXattrs.contains(ino)) return false;
+        return name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255;
+    }
+
     @Override
     public byte[] getxattr(Caller c, long ino, String name) {
+        if (surelyNoXattr(ino, name)) throw FsException.of(Errno.ENODATA, "no xattr %s", name);
         return meta.getXattr(ctx(c), ino, name);
     }
 
     @Override
     public void setxattr(Caller c, long ino, String name, byte[] value, int flags) {
-        meta.setXattr(ctx(c), ino, name, value, flags);
+        noXattrs.remove(ino);
+        try {
+            meta.setXattr(ctx(c), ino, name, value, flags);
+        } finally {
+            noXattrs.remove(ino); // a listing that raced with this call may have noted the inode meanwhile
+        }
     }
 
     @Override
     public List<String> listxattr(Caller c, long ino) {
+        if (follower.live() && noXattrs.contains(ino)) return List.of();
         return meta.listXattr(ctx(c), ino);
     }
 
     @Override
     public void removexattr(Caller c, long ino, String name) {
-        meta.removeXattr(ctx(c), ino, name);
+        noXattrs.remove(ino);
+        try {
+            meta.removeXattr(ctx(c), ino, name);
+        } finally {
+            noXattrs.remove(ino);
+        }
     }
 
     @Override
@@ -680,6 +795,7 @@ public final class TarnVfs implements Vfs {
             else writeBack.close();
         }
         heartbeat.interrupt();
+        follower.close();
         try {
             if (!exported) meta.closeSession(session);
         } catch (RuntimeException e) {

@@ -144,6 +144,29 @@ public interface Vfs extends AutoCloseable {
     /** access(2): EACCES unless the caller has all of {@code mask} (R_OK|W_OK|X_OK, or F_OK). */
     void access(Caller c, long ino, int mask);
 
+    // ---- coherence with other clients (ADR 0120) ---------------------------------------------------
+
+    /** Told about other clients' changes, from a thread of the client's own (never one the kernel waits on). */
+    interface ChangeListener {
+        void changed(List<io.tarn.api.Change> changes);
+
+        /** Changes were lost: everything cached may be stale. */
+        void dropAll();
+    }
+
+    /** Registers the one listener for other clients' changes (replacing any earlier one). */
+    default void listen(ChangeListener listener) {}
+
+    /** Grows whenever other clients' changes are applied; a reply computed while it moved may be stale. */
+    default long changeStamp() {
+        return 0;
+    }
+
+    /** True while other clients' changes are pushed to this client, so its caches may be kept longer. */
+    default boolean changesPushed() {
+        return false;
+    }
+
     /** Flushes every open file, then ends the session. */
     @Override
     void close();

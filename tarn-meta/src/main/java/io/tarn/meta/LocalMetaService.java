@@ -2,6 +2,8 @@ package io.tarn.meta;
 
 import io.tarn.api.Attr;
 import io.tarn.api.BlockRef;
+import io.tarn.api.Change;
+import io.tarn.api.ChangeBatch;
 import io.tarn.api.Ctx;
 import io.tarn.api.DirPage;
 import io.tarn.api.Errno;
@@ -70,6 +72,8 @@ public final class LocalMetaService implements MetaService {
     /** Time-travel views and the checkpoints they start from (ADR 0080). */
     private final TimeTravel history;
     private final GarbageLedger garbage;
+    /** What each commit changed, for the other clients of its volume (ADR 0120). */
+    private final ChangeFeed feed = new ChangeFeed(ChangeFeed.DEFAULT_CAPACITY);
     private volatile long checkpointIntervalNs = DEFAULT_CHECKPOINT_INTERVAL.toNanos();
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofHours(1);
 
@@ -132,6 +136,7 @@ public final class LocalMetaService implements MetaService {
         long id = kv.write(w -> Volumes.retire(w, name));
         inodeNumbers.forget(id);
         volumes.remove(id);
+        feed.forget(id);
         sessionVolumes.values().removeIf(v -> v == id);
         purge(id);
     }
@@ -296,9 +301,12 @@ public final class LocalMetaService implements MetaService {
         readOnlyCheck(ctx);
         OpenTable.Changes changes = opens.changes();
         Outcome outcome;
+        long[] volume = {0};
+        @SuppressWarnings("unchecked") java.util.Set<Change>[] changed = new java.util.Set[1];
         try {
             outcome = kv.write(w -> {
                 changes.undo(); // an engine may run the work again
+                changed[0] = null;
                 long now = now();
                 SessionRecord s = liveSession(w, ctx.session(), now);
                 VolumeRecord v = volumeOf(w, s, ctx.session());
@@ -321,6 +329,10 @@ public final class LocalMetaService implements MetaService {
                     return result;
                 }
                 journal.append(w, v, now, ctx.session(), op, staged);
+                if (feed.followed(v.id())) {
+                    volume[0] = v.id();
+                    changed[0] = ChangedKeys.of(staged, v.id());
+                }
                 staged.applyTo(w);
                 if (requestKey != null) w.put(requestKey, result.encode());
                 return result;
@@ -329,6 +341,8 @@ public final class LocalMetaService implements MetaService {
             changes.undo();
             throw e;
         }
+        // After the commit and before the reply: a client told "done" can count on the others being told.
+        if (changed[0] != null) feed.publish(volume[0], ctx.session(), changed[0]);
         return (T) outcome.replay();
     }
 
@@ -570,6 +584,33 @@ public final class LocalMetaService implements MetaService {
         });
     }
 
+    @Override
+    public boolean[] xattrHolders(Ctx ctx, long[] inos) {
+        if (inos == null) throw FsException.of(Errno.EINVAL, "no inode list given");
+        return query(ctx, t -> {
+            boolean[] out = new boolean[inos.length];
+            for (int i = 0; i < inos.length; i++) {
+                byte[] prefix = Keys.xattrs(t.vol, inos[i]);
+                out[i] = !t.kv.scan(prefix, Keys.end(prefix), 1).isEmpty();
+            }
+            return out;
+        });
+    }
+
+    // ---- change feed (ADR 0120) ----------------------------------------------------------------
+
+    @Override
+    public ChangeBatch changes(long session, long feedId, long cursor, int max, int waitMillis) {
+        if (history.isView(session)) throw FsException.of(Errno.ENOSYS, "session %d is a time-travel view: it never changes", session);
+        Long vol = sessionVolumes.get(session);
+        if (vol == null) {
+            vol = kv.read(r -> liveSession(r, session, now()).volume());
+            sessionVolumes.put(session, vol);
+        }
+        long wait = Math.min(ChangeFeed.MAX_WAIT_NANOS, Math.max(0, waitMillis) * 1_000_000L);
+        return feed.poll(vol, session, feedId, cursor, Math.min(Math.max(1, max), 65_536), wait);
+    }
+
     // ---- history, checkpoints, garbage (ADR 0080) -----------------------------------------------
 
     @Override
@@ -685,6 +726,7 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public void close() {
+        feed.close();
         history.closeAll();
         kv.close();
     }

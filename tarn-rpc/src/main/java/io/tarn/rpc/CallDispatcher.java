@@ -282,6 +282,18 @@ final class CallDispatcher {
                 in.end();
                 out.i64(svc.reserveBlockIds(c, count));
             }
+            case CHANGES -> {
+                long session = in.i64(), feed = in.i64(), cursor = in.i64();
+                int max = in.i32(), wait = in.i32();
+                in.end();
+                out.changeBatch(svc.changes(session, feed, cursor, max, wait));
+            }
+            case XATTR_HOLDERS -> {
+                Ctx c = in.ctx();
+                long[] inos = in.longs();
+                in.end();
+                out.bools(svc.xattrHolders(c, inos));
+            }
             case GET_XATTR -> {
                 Ctx c = in.ctx();
                 long ino = in.i64();

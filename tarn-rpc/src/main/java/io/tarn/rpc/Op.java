@@ -26,7 +26,9 @@ enum Op {
     // Locks live in server memory, not in the KV store, so they cannot use request-id replay. Each is
     // idempotent for its owner instead: the same lock again is a no-op, a wait resumes by its wait id.
     TEST_LOCK(80, Retry.SAFE), SET_LOCK(81, Retry.SAFE), CANCEL_LOCK_WAIT(82, Retry.SAFE),
-    RELEASE_LOCKS(83, Retry.SAFE), RECLAIM_LOCKS(84, Retry.SAFE);
+    RELEASE_LOCKS(83, Retry.SAFE), RECLAIM_LOCKS(84, Retry.SAFE),
+    // Coherence (ADR 0120): a long poll of the change feed, asked on a connection of its own.
+    CHANGES(90, Retry.SAFE), XATTR_HOLDERS(91, Retry.SAFE);
 
     /** How a call may be sent again after a lost reply. */
     enum Retry {

@@ -2,6 +2,7 @@ package io.tarn.rpc;
 
 import io.tarn.api.Attr;
 import io.tarn.api.BlockRef;
+import io.tarn.api.ChangeBatch;
 import io.tarn.api.Ctx;
 import io.tarn.api.DirPage;
 import io.tarn.api.Errno;
@@ -31,6 +32,11 @@ import java.util.function.Function;
  */
 public final class RemoteMetaService implements MetaService, TokenAdmin {
     private final ServerLink link;
+    private final String hostPort;
+    private final InetSocketAddress addr;
+    /** The change feed's long polls wait on a connection of their own, so they never take the read role from calls. */
+    private ServerLink feedLink;
+    private boolean closed;
     private final RpcOptions opts;
     private final SessionKeeper sessions;
     private final RequestIds requestIds = new RequestIds();
@@ -40,6 +46,8 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
 
     private RemoteMetaService(String hostPort, InetSocketAddress addr, RpcOptions opts) {
         this.opts = opts;
+        this.hostPort = hostPort;
+        this.addr = addr;
         this.sessions = new SessionKeeper(this, hostPort, opts.heartbeatInterval());
         this.link = new ServerLink(hostPort, addr, opts, epoch -> {
             sessions.revalidate();
@@ -109,6 +117,10 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
      * that the call's own earlier delivery may have caused into the outcome (or rethrows).
      */
     private <T> T call(Op op, WireOut request, Function<WireIn, T> decode, Function<FsException, T> afterResend) {
+        return call(link, op, request, decode, afterResend);
+    }
+
+    private <T> T call(ServerLink link, Op op, WireOut request, Function<WireIn, T> decode, Function<FsException, T> afterResend) {
         byte[] frame = request.frame();
         int length = request.length();
         long timeout = opts.callTimeout().toNanos();
@@ -411,10 +423,39 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
         restartListeners.add(listener);
     }
 
-    /** Closes the connection and stops the heartbeats; sessions stay open on the server until closed or expired. */
+
+    // ---- coherence ----------------------------------------------------------------------------
+
+    @Override
+    public ChangeBatch changes(long session, long feed, long cursor, int max, int waitMillis) {
+        return call(feedLink(), Op.CHANGES, WireOut.request(Op.CHANGES).i64(session).i64(feed).i64(cursor).i32(max).i32(waitMillis),
+                WireIn::changeBatch, null);
+    }
+
+    private synchronized ServerLink feedLink() {
+        if (closed) throw FsException.of(Errno.EBADF, "the client of metadata server %s is closed", server());
+        if (feedLink == null) feedLink = new ServerLink(hostPort, addr, opts, epoch -> { });
+        return feedLink;
+    }
+
+    @Override
+    public boolean[] xattrHolders(Ctx ctx, long[] inos) {
+        boolean[] out = call(Op.XATTR_HOLDERS, read(Op.XATTR_HOLDERS, ctx).longs(inos), WireIn::bools);
+        if (out.length != inos.length)
+            throw FsException.of(Errno.EIO, "metadata server %s answered %d flags for %d inodes", server(), out.length, inos.length);
+        return out;
+    }
+
+    /** Closes the connections and stops the heartbeats; sessions stay open on the server until closed or expired. */
     @Override
     public void close() {
         sessions.close();
         link.close();
+        ServerLink f;
+        synchronized (this) {
+            closed = true;
+            f = feedLink;
+        }
+        if (f != null) f.close();
     }
 }

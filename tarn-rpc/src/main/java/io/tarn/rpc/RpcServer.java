@@ -42,6 +42,8 @@ public final class RpcServer implements AutoCloseable {
     private final Thread acceptor;
     private final Object drainLock = new Object();
     private final AtomicInteger running = new AtomicInteger();
+    /** Calls that only wait (change-feed polls): close() interrupts them instead of waiting them out. */
+    private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private RpcServer(MetaService svc, ServerSocket listener, int maxFrame, ServerSecurity security) {
@@ -167,6 +169,21 @@ public final class RpcServer implements AutoCloseable {
         return true;
     }
 
+    /** Like {@link #submit} for a call that may wait long doing nothing: {@link #close()} interrupts it. */
+    boolean submitWaiting(Runnable call) {
+        if (!enter()) return false;
+        Thread.ofVirtual().start(() -> {
+            waiting.add(Thread.currentThread());
+            try {
+                if (!closed) call.run();
+            } finally {
+                waiting.remove(Thread.currentThread());
+                exit();
+            }
+        });
+        return true;
+    }
+
     /** Runs a call on the caller's thread, counted like {@link #submit}; false once closed. */
     boolean runHere(Runnable call) {
         if (!enter()) return false;
@@ -212,6 +229,7 @@ public final class RpcServer implements AutoCloseable {
         }
         closeQuietly(listener);
         for (ServerConnection c : connections) c.close();
+        waiting.forEach(Thread::interrupt);
         long end = System.nanoTime() + DRAIN.toNanos();
         synchronized (drainLock) {
             while (running.get() > 0) {

@@ -252,18 +252,16 @@ final class ServerConnection {
                     release(cost);
                 }
             };
-            if (!(isPointRead(payload) ? server.runHere(call) : server.submit(call))) return;
+            Op op = Op.of(payload[8] & 0xff);
+            boolean started = op != null && op.pointRead() ? server.runHere(call)
+                    : op == Op.CHANGES ? server.submitWaiting(call) : server.submit(call);
+            if (!started) return;
         }
     }
 
     private void release(int cost) {
         bytesInFlight.release(cost);
         callsInFlight.release();
-    }
-
-    private static boolean isPointRead(byte[] payload) {
-        Op op = Op.of(payload[8] & 0xff);
-        return op != null && op.pointRead();
     }
 
     private void reply(WireOut frame) {

@@ -167,6 +167,38 @@ final class WireIn {
         return new DirPage(list, bool());
     }
 
+    io.tarn.api.ChangeBatch changeBatch() {
+        long feed = i64(), cursor = i64();
+        boolean reset = bool();
+        int n = count(13, "change");
+        List<io.tarn.api.Change> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int kind = u8();
+            long ino = i64();
+            String name = str();
+            try {
+                list.add(new io.tarn.api.Change(kind, ino, name));
+            } catch (FsException e) {
+                throw malformed("%s", e.getMessage());
+            }
+        }
+        return new io.tarn.api.ChangeBatch(feed, cursor, reset, list);
+    }
+
+    long[] longs() {
+        int n = count(8, "long");
+        long[] v = new long[n];
+        for (int i = 0; i < n; i++) v[i] = i64();
+        return v;
+    }
+
+    boolean[] bools() {
+        int n = count(1, "boolean");
+        boolean[] v = new boolean[n];
+        for (int i = 0; i < n; i++) v[i] = bool();
+        return v;
+    }
+
     List<String> strings() {
         int n = count(4, "string");
         List<String> list = new ArrayList<>(n);

@@ -168,6 +168,24 @@ final class WireOut {
         return bool(p.more());
     }
 
+    WireOut changeBatch(io.tarn.api.ChangeBatch b) {
+        i64(b.feed()).i64(b.cursor()).bool(b.reset()).i32(b.changes().size());
+        for (io.tarn.api.Change c : b.changes()) u8(c.kind()).i64(c.ino()).str(c.name());
+        return this;
+    }
+
+    WireOut longs(long[] v) {
+        i32(v.length);
+        for (long x : v) i64(x);
+        return this;
+    }
+
+    WireOut bools(boolean[] v) {
+        i32(v.length);
+        for (boolean x : v) bool(x);
+        return this;
+    }
+
     WireOut strings(List<String> list) {
         i32(list.size());
         for (String s : list) str(s);

@@ -80,10 +80,12 @@ public final class MountDaemon {
                         .withAllowOther(s.allowOther()).withReadOnly(s.readOnly() || readOnlyToken(svc))
                         .withDefaultPermissions(s.defaultPermissions());
                 FuseConfig fc = fuseConfig();
-                try (FuseSession session = FuseSession.mount(mo, new VfsFilesystem(vfs), fc)) {
+                VfsFilesystem fs = new VfsFilesystem(vfs);
+                try (FuseSession session = FuseSession.mount(mo, fs, fc)) {
                     Thread hook = new Thread(session::close, "tarn-umount-on-signal");
                     Runtime.getRuntime().addShutdownHook(hook);
                     session.start();
+                    fs.attach(session.notifier());
                     // Ready for `tarn upgrade`: a successor may take this live session over.
                     session.listenForHandoff(ControlSocket.pathFor(s.mountpoint()));
                     MountRecord.write(s.mountpoint(), s.args());
@@ -133,7 +135,9 @@ public final class MountDaemon {
     /** How Tarn's mounts serve FUSE; a successor taking a mount over must use the same. */
     static FuseConfig fuseConfig() {
         // Locks go to the metadata server, so they hold across every client of the volume (ADR 0110).
-        return FuseConfig.builder().readdirplus(true, true).posixLocks(true).flockLocks(true).build();
+        // readdirplus on every page, not only the first (auto): `ls -l` of a large directory then stats
+        // every entry from what the listing already brought, instead of one LOOKUP per name (issue 6).
+        return FuseConfig.builder().readdirplus(true, false).posixLocks(true).flockLocks(true).build();
     }
 
 }

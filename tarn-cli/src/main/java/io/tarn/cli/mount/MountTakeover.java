@@ -53,6 +53,7 @@ public final class MountTakeover {
         KvStore kv = null;
         RpcServer rpc = null;
         try (meta; FuseSession session = FuseSession.takeOver(ControlSocket.pathFor(s.mountpoint()), fs, MountDaemon.fuseConfig())) {
+            fs.attach(session.notifier());
             Thread hook = new Thread(session::close, "tarn-umount-on-signal");
             Runtime.getRuntime().addShutdownHook(hook);
             if (embeddedDir != null) {

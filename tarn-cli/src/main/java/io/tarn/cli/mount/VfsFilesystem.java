@@ -39,6 +39,14 @@ public final class VfsFilesystem implements FuseFilesystem {
     private volatile long root;
     private final java.util.function.Function<byte[], Vfs> resume;
     private final ExecutorService slow = Executors.newVirtualThreadPerTaskExecutor();
+    /** Set by {@link #attach}: tells the kernel about other clients' changes. */
+    private volatile KernelInvalidator invalidator;
+    /**
+     * How long the kernel may cache names and attributes while other clients' changes are pushed
+     * (ADR 0120); without pushes, or when a change arrived while a reply was being made, the session
+     * default (1 s) applies.
+     */
+    static final long PUSHED_TIMEOUT_NANOS = 10_000_000_000L;
 
     public VfsFilesystem(Vfs vfs) {
         this.vfs = vfs;
@@ -64,6 +72,38 @@ public final class VfsFilesystem implements FuseFilesystem {
         return ino == root ? FUSE_ROOT : ino;
     }
 
+    /**
+     * Starts passing other clients' changes on to the kernel through {@code notifier}; call once the
+     * session runs. A filesystem that took a mount over attaches again to the client it resumes.
+     */
+    public void attach(io.tarn.fuse.Notifier notifier) {
+        KernelInvalidator k = new KernelInvalidator(notifier, this::node);
+        invalidator = k;
+        Vfs v = vfs;
+        if (v != null) v.listen(k);
+    }
+
+    /** An entry reply; the kernel may keep it long only if no pushed change arrived since {@code stamp}. */
+    private Entry entry(Attr a, long stamp) {
+        Attr o = out(a);
+        KernelInvalidator k = invalidator;
+        if (k != null) k.served(o.ino());
+        if (!vfs.changesPushed() || vfs.changeStamp() != stamp) return Entry.of(o);
+        return new Entry(o, 0, PUSHED_TIMEOUT_NANOS, PUSHED_TIMEOUT_NANOS);
+    }
+
+    private Entry entry(long parent, String name, Attr a, long stamp) {
+        KernelInvalidator k = invalidator;
+        if (k != null) k.served(parent, name, node(a.ino()));
+        return entry(a, stamp);
+    }
+
+    private Attributes attributes(Attr a, long stamp) {
+        Attr o = out(a);
+        if (!vfs.changesPushed() || vfs.changeStamp() != stamp) return Attributes.of(o);
+        return new Attributes(o, PUSHED_TIMEOUT_NANOS);
+    }
+
     /** Runs {@code work} on a virtual thread and replies with its result (or its errno). */
     private <T> void later(Request r, Supplier<T> work) {
         Deferred<T> d = r.defer();
@@ -83,17 +123,23 @@ public final class VfsFilesystem implements FuseFilesystem {
 
     @Override
     public Entry lookup(Request r, long parent, String name) {
-        return Entry.of(out(vfs.lookup(r.caller(), ino(parent), name)));
+        long stamp = vfs.changeStamp();
+        return entry(parent, name, vfs.lookup(r.caller(), ino(parent), name), stamp);
     }
 
     @Override
     public Attributes getattr(Request r, long ino, long fh) {
-        return Attributes.of(out(vfs.getattr(r.caller(), ino(ino))));
+        long stamp = vfs.changeStamp();
+        Attributes a = attributes(vfs.getattr(r.caller(), ino(ino)), stamp);
+        KernelInvalidator k = invalidator;
+        if (k != null) k.served(ino);
+        return a;
     }
 
     @Override
     public Attributes setattr(Request r, long ino, SetAttr changes, long fh) {
-        return Attributes.of(out(vfs.setattr(r.caller(), ino(ino), changes)));
+        long stamp = vfs.changeStamp();
+        return attributes(vfs.setattr(r.caller(), ino(ino), changes), stamp);
     }
 
     @Override
@@ -103,17 +149,20 @@ public final class VfsFilesystem implements FuseFilesystem {
 
     @Override
     public Entry symlink(Request r, long parent, String name, String target) {
-        return Entry.of(out(vfs.symlink(r.caller(), ino(parent), name, target)));
+        long stamp = vfs.changeStamp();
+        return entry(parent, name, vfs.symlink(r.caller(), ino(parent), name, target), stamp);
     }
 
     @Override
     public Entry mknod(Request r, long parent, String name, int mode, int rdev, int umask) {
-        return Entry.of(out(vfs.mknod(r.caller(), ino(parent), name, mode, rdev)));
+        long stamp = vfs.changeStamp();
+        return entry(parent, name, vfs.mknod(r.caller(), ino(parent), name, mode, rdev), stamp);
     }
 
     @Override
     public Entry mkdir(Request r, long parent, String name, int mode, int umask) {
-        return Entry.of(out(vfs.mkdir(r.caller(), ino(parent), name, mode)));
+        long stamp = vfs.changeStamp();
+        return entry(parent, name, vfs.mkdir(r.caller(), ino(parent), name, mode), stamp);
     }
 
     @Override
@@ -133,7 +182,8 @@ public final class VfsFilesystem implements FuseFilesystem {
 
     @Override
     public Entry link(Request r, long ino, long newParent, String newName) {
-        return Entry.of(out(vfs.link(r.caller(), ino(ino), ino(newParent), newName)));
+        long stamp = vfs.changeStamp();
+        return entry(newParent, newName, vfs.link(r.caller(), ino(ino), ino(newParent), newName), stamp);
     }
 
     @Override
@@ -146,8 +196,9 @@ public final class VfsFilesystem implements FuseFilesystem {
 
     @Override
     public Created create(Request r, long parent, String name, int mode, int umask, int flags) {
+        long stamp = vfs.changeStamp();
         Vfs.Created c = vfs.create(r.caller(), ino(parent), name, mode, flags);
-        return new Created(Entry.of(out(c.attr())), Opened.of(c.fh()));
+        return new Created(entry(parent, name, c.attr(), stamp), Opened.of(c.fh()));
     }
 
     @Override
@@ -223,21 +274,22 @@ public final class VfsFilesystem implements FuseFilesystem {
 
     @Override
     public void readdir(Request r, long ino, long fh, long offset, DirSink sink) {
-        fill(fh, offset, sink, false);
+        fill(ino, fh, offset, sink, false);
     }
 
     @Override
     public void readdirplus(Request r, long ino, long fh, long offset, DirSink sink) {
-        fill(fh, offset, sink, true);
+        fill(ino, fh, offset, sink, true);
     }
 
-    private void fill(long fh, long offset, DirSink sink, boolean plus) {
+    private void fill(long dir, long fh, long offset, DirSink sink, boolean plus) {
         // Ask for a modest page; entries that do not fit are asked for again from their offset.
+        long stamp = vfs.changeStamp();
         List<Vfs.DirItem> items = vfs.readdir(fh, offset, 256, plus);
         for (Vfs.DirItem it : items) {
             boolean added;
             if (plus && it.attr() != null && !it.name().equals(".") && !it.name().equals("..")) {
-                added = sink.add(it.name(), Entry.of(out(it.attr())), it.nextOffset());
+                added = sink.add(it.name(), entry(dir, it.name(), it.attr(), stamp), it.nextOffset());
             } else {
                 added = sink.add(it.name(), node(it.ino()), it.type(), it.nextOffset());
             }
@@ -305,6 +357,8 @@ public final class VfsFilesystem implements FuseFilesystem {
         Vfs v = resume.apply(state);
         root = v.rootIno();
         vfs = v;
+        KernelInvalidator k = invalidator;
+        if (k != null) v.listen(k);
     }
 
     /** The client served, once there is one (after importState in a successor). */
