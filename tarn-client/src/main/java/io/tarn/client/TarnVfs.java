@@ -740,10 +740,28 @@ public final class TarnVfs implements Vfs {
         return name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255;
     }
 
+    /**
+     * The SELinux label. Where SELinux runs, the kernel answers for it without asking a FUSE file system;
+     * where it does not, ls -l asks it of every entry and the kernel caches no xattr of FUSE, so each ask
+     * is a round trip. An absent label is therefore EOPNOTSUPP, as on NFS without labelled NFS: ls,
+     * libselinux and coreutils then take the mount as unlabelled and stop asking (ADR 0121).
+     */
+    static final String SELINUX_LABEL = "security.selinux";
+
     @Override
     public byte[] getxattr(Caller c, long ino, String name) {
-        if (surelyNoXattr(ino, name)) throw FsException.of(Errno.ENODATA, "no xattr %s", name);
-        return meta.getXattr(ctx(c), ino, name);
+        if (surelyNoXattr(ino, name)) throw absent(name);
+        try {
+            return meta.getXattr(ctx(c), ino, name);
+        } catch (FsException e) {
+            if (e.errno() == Errno.ENODATA && SELINUX_LABEL.equals(name)) throw absent(name);
+            throw e;
+        }
+    }
+
+    private static FsException absent(String name) {
+        if (SELINUX_LABEL.equals(name)) return FsException.of(Errno.ENOTSUP, "no SELinux label: Tarn mounts are unlabelled unless a label was set");
+        return FsException.of(Errno.ENODATA, "no xattr %s", name);
     }
 
     @Override

@@ -135,15 +135,18 @@ class TarnVfsCoherenceTest {
         assertEquals(4, b.readdir(fh, 0, 100, true).size());
         b.releasedir(fh);
         int asked = count("getXattr");
-        FsException none = assertThrows(FsException.class, () -> b.getxattr(c, plain.ino(), "security.selinux"));
-        assertEquals(Errno.ENODATA, none.errno());
+        assertEquals(Errno.ENODATA, assertThrows(FsException.class, () -> b.getxattr(c, plain.ino(), "security.other")).errno());
+        FsException unlabelled = assertThrows(FsException.class, () -> b.getxattr(c, plain.ino(), "security.selinux"));
+        assertEquals(Errno.ENOTSUP, unlabelled.errno(), "an absent SELinux label: the mount is unlabelled");
         assertEquals(List.of(), b.listxattr(c, plain.ino()));
         assertEquals(asked, count("getXattr"), "answered without asking the server");
         assertArrayEquals(new byte[]{7}, b.getxattr(c, tagged.ino(), "security.t"));
         assertEquals(asked + 1, count("getXattr"), "an inode with xattrs is asked for");
+        assertEquals(Errno.ENOTSUP, assertThrows(FsException.class, () -> b.getxattr(c, tagged.ino(), "security.selinux")).errno());
+        assertEquals(asked + 2, count("getXattr"));
         // user. reads check permissions on the server first: never answered here.
         assertEquals(Errno.ENODATA, assertThrows(FsException.class, () -> b.getxattr(c, plain.ino(), "user.x")).errno());
-        assertEquals(asked + 2, count("getXattr"));
+        assertEquals(asked + 3, count("getXattr"));
 
         a.setxattr(c, plain.ino(), "security.selinux", "ctx".getBytes(), 0);
         rb.await(Change.xattr(plain.ino()));
