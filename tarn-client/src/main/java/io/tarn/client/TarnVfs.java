@@ -196,7 +196,7 @@ public final class TarnVfs implements Vfs {
         this.locks = new ClientLocks(this.meta, this::ctx);
         this.meta.onServerRestart(() -> locks.reclaim(Caller.ROOT));
         this.heartbeat = Thread.ofVirtual().name("tarn-heartbeat-" + session).start(this::heartbeats);
-        this.follower = new ChangeFollower(meta, session, new ChangeFollower.Sink() {
+        this.follower = new ChangeFollower(this.meta, session, new ChangeFollower.Sink() {
             @Override
             public void changed(List<io.tarn.api.Change> changes) {
                 for (io.tarn.api.Change c : changes) if (c.kind() == io.tarn.api.Change.XATTR) noXattrs.remove(c.ino());

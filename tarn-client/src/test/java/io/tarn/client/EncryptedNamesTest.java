@@ -53,6 +53,36 @@ class EncryptedNamesTest {
     }
 
     @Test
+    void pushedNamesArriveInThePlain() throws Exception {
+        TarnVfs a = client();
+        Path k = dir.resolve("k");
+        TarnVfs b = new TarnVfs(fx.meta, fx.store, "n", ClientConfig.DEFAULTS.withRetry(VfsFixture.FAST), new KeySource.KeyFile(k));
+        fx.clients.add(b);
+        java.util.concurrent.LinkedBlockingQueue<io.tarn.api.Change> told = new java.util.concurrent.LinkedBlockingQueue<>();
+        b.listen(new Vfs.ChangeListener() {
+            @Override
+            public void changed(List<io.tarn.api.Change> changes) {
+                told.addAll(changes);
+            }
+
+            @Override
+            public void dropAll() {}
+        });
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!b.changesPushed()) {
+            assertTrue(System.nanoTime() < deadline, "the change feed never answered");
+            Thread.onSpinWait();
+        }
+        a.mkdir(c, a.rootIno(), "Smith, John", 0755);
+        io.tarn.api.Change want = io.tarn.api.Change.entry(a.rootIno(), "Smith, John");
+        while (true) {
+            io.tarn.api.Change got = told.poll(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            assertNotNull(got, "never told " + want + " in the plain");
+            if (got.equals(want)) break;
+        }
+    }
+
+    @Test
     void namesTargetsAndXattrValuesAreEncryptedBeforeTheServerSeesThem() throws Exception {
         TarnVfs vfs = client();
         Volume vol = new Volume(vfs, c);

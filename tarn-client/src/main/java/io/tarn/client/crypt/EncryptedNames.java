@@ -239,6 +239,32 @@ public final class EncryptedNames implements MetaService {
         d.removeXattr(ctx, ino, name);
     }
 
+    // ---- coherence (ADR 0120) ---------------------------------------------------------------------
+
+    /** Pushed names are stored names: decrypted here, or the whole batch becomes a reset if one cannot be. */
+    @Override
+    public io.tarn.api.ChangeBatch changes(long session, long feed, long cursor, int max, int waitMillis) {
+        io.tarn.api.ChangeBatch b = d.changes(session, feed, cursor, max, waitMillis);
+        List<io.tarn.api.Change> out = new ArrayList<>(b.changes().size());
+        for (io.tarn.api.Change ch : b.changes()) {
+            if (ch.kind() != io.tarn.api.Change.ENTRY) {
+                out.add(ch);
+                continue;
+            }
+            try {
+                out.add(io.tarn.api.Change.entry(ch.ino(), c.decryptName(ch.ino(), ch.name())));
+            } catch (RuntimeException undecryptable) {
+                return new io.tarn.api.ChangeBatch(b.feed(), b.cursor(), true, List.of());
+            }
+        }
+        return new io.tarn.api.ChangeBatch(b.feed(), b.cursor(), b.reset(), out);
+    }
+
+    @Override
+    public boolean[] xattrHolders(Ctx ctx, long[] inos) {
+        return d.xattrHolders(ctx, inos);
+    }
+
     /** The wrapped service belongs to whoever made it. */
     // Locks carry no names: they pass through.
 
