@@ -312,6 +312,18 @@ final class TokenGuard implements MetaService, TokenAdmin {
     }
 
     @Override
+    public boolean[] xattrHolders(Ctx ctx, long[] inos) {
+        return svc.xattrHolders(read(ctx), inos);
+    }
+
+    /** The feed of a session's own volume, like any read through that session (ADR 0120). */
+    @Override
+    public io.tarn.api.ChangeBatch changes(long session, long feed, long cursor, int max, int waitMillis) {
+        forSession(session);
+        return svc.changes(session, feed, cursor, max, waitMillis);
+    }
+
+    @Override
     public void removeXattr(Ctx ctx, long ino, String name) {
         svc.removeXattr(write(ctx), ino, name);
     }
