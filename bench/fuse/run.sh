@@ -2,7 +2,7 @@
 # Compares Tarn's FUSE transport serving the in-memory filesystem (MemfsMain) against tmpfs on this
 # machine, in one run: sequential 1 MiB write and cold read, 4 KiB O_DIRECT random read at 1 and 4
 # jobs, create/stat/unlink of 10,000 files. Needs root (mount, drop_caches), fio, python3, a built
-# tree (mvn -q install -pl tarn-api,tarn-fuse -DskipTests && mvn -q compile -pl tarn-testkit).
+# tree (mvn -q -o package -Dmaven.test.skip=true).
 #
 #   bench/fuse/run.sh [--reps N] [--runtime SECONDS] [--workers N] [--readahead-kb KB] [-- extra MemfsMain options]
 #
