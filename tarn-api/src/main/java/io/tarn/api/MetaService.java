@@ -55,6 +55,49 @@ public interface MetaService extends AutoCloseable {
         throw FsException.of(Errno.ENOTSUP, "this metadata service does not report volume usage");
     }
 
+    // ---- garbage collection and fsck (ADR 0080, 0081) -----------------------------------------
+    // The metadata's half of GC: the caller lists and deletes objects itself (the server needs no
+    // store credentials). Every listing is paged by a cursor so no reply and no server-side step
+    // holds more than one page. Optional: a service that keeps no garbage records answers ENOTSUP.
+
+    /** The page size servers cap {@link #garbage} and {@link #liveBlocks} at. */
+    int GC_PAGE_MAX = 10_000;
+
+    /**
+     * Garbage stamped before this instant is reachable from no instant a view can show, now or later:
+     * now minus the retention (now when history is off, Long.MIN_VALUE when it is kept forever), and no
+     * later than the instant of any view open (or waiting to be resumed after a restart) on the server.
+     */
+    default long gcHorizon(String volume) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service keeps no garbage records");
+    }
+
+    /**
+     * Garbage records of the volume stamped before {@code beforeNs}, oldest first, strictly after
+     * {@code after} (null: from the first), at most {@code limit} (capped at {@link #GC_PAGE_MAX}).
+     */
+    default List<GarbageBlock> garbage(String volume, long beforeNs, GarbageBlock after, int limit) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service keeps no garbage records");
+    }
+
+    /** Removes garbage records (matched by time and block id) whose objects the caller has deleted; absent ones are ignored. */
+    default void forgetGarbage(String volume, List<GarbageBlock> done) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service keeps no garbage records");
+    }
+
+    /**
+     * The live block map entries of the volume (every inode, open orphans included) in (ino, index)
+     * order, strictly after {@code after} (null: from the first), at most {@code limit} (capped).
+     */
+    default List<LiveBlock> liveBlocks(String volume, LiveBlock after, int limit) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service does not list block maps");
+    }
+
+    /** The block id high-water mark and the oldest live session of the volume. */
+    default GcClients gcClients(String volume) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service does not report its clients to GC");
+    }
+
     // ---- sessions ------------------------------------------------------------------------------
 
     /** Opens a client session on a volume (ENOENT if unknown); {@code clientName} is for operators. */

@@ -1,29 +1,26 @@
 package io.tarn.cli;
 
 import io.tarn.api.BlockRef;
+import io.tarn.api.GcClients;
+import io.tarn.api.MetaService;
 import io.tarn.api.ObjectInfo;
 import io.tarn.api.ObjectStore;
 import io.tarn.api.VolumeInfo;
 import io.tarn.client.block.BlockCodec;
 import io.tarn.client.block.Compression;
-import io.tarn.meta.GarbageLedger;
-import io.tarn.meta.LocalMetaService;
 import io.tarn.objectstore.ObjectStores;
 import io.tarn.server.gc.BlockObjects;
+import io.tarn.server.gc.LedgerPages;
+import io.tarn.server.gc.StoreListing;
 
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +34,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * (the client's block codec: this is why fsck lives in the CLI, which may depend on the client, and not
  * in tarn-server, which may not). Objects nothing references are listed; --repair deletes those older
  * than the grace period that no live session may still commit, and nothing else. Exit 1 if anything
- * is missing, corrupt, or leaked (and not repaired).
+ * is missing, corrupt, or leaked (and not repaired). The metadata may be remote or embedded: fsck reads
+ * it through the paged GC calls of MetaService and the store directly (ADR 0081). Only history the
+ * window can still show counts: a missing object of expired garbage is GC's business, not damage.
  */
 @Command(name = "fsck", mixinStandardHelpOptions = true,
         description = "Check that every block the metadata references exists (and decodes, with --verify); list objects nothing references.")
@@ -54,74 +53,71 @@ final class FsckCommand implements Callable<Integer> {
     @Option(names = "--passphrase-file", paramLabel = "FILE", description = "With --verify of an encrypted volume: its passphrase file.")
     java.nio.file.Path passphraseFile;
 
-    private record Live(long ino, long index, int length, int stored, int crc) {}
-
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (MetaConnection mc = meta.connect()) {
-            LocalMetaService local = GcCommand.requireLocal(mc, "fsck");
-            VolumeInfo v = local.volume(volume);
+            MetaService svc = mc.service();
+            VolumeInfo v = svc.volume(volume);
             // Verifying an encrypted volume needs its key (ADR 0091): without it every block would read as corrupt.
             io.tarn.client.crypt.KeySource source = VolumeKeyFiles.source(keyFile, passphraseFile, "--key-file", "--passphrase-file");
             io.tarn.client.crypt.VolumeKeys unlocked = verify || source != null ? io.tarn.client.crypt.VolumeKeys.unlock(v, source) : null;
             BlockCodec codec = new BlockCodec(Compression.parse(v.compression()), unlocked == null ? null : unlocked.blockCipher());
-            GarbageLedger ledger = local.garbage();
             BlockObjects keys = new BlockObjects(v.uuid());
             try (ObjectStore store = ObjectStores.open(v.storeUri());
                  ProgressBar bar = new ProgressBar(spec.commandLine().getErr())) {
                 bar.phase("listing the store", -1);
-                Map<Long, ObjectInfo> objects = new HashMap<>();
-                List<ObjectInfo> strangers = new ArrayList<>();
-                try (Stream<ObjectInfo> s = store.list(keys.prefix(), null)) {
-                    for (Iterator<ObjectInfo> it = s.iterator(); it.hasNext(); ) {
-                        ObjectInfo o = it.next();
-                        long id = keys.idOf(o.key());
-                        if (id > 0) objects.put(id, o);
-                        else strangers.add(o);
-                        bar.advance(1);
-                    }
-                }
-                GarbageLedger.Clients clients = ledger.clients(volume);
-                Map<Long, Live> live = new HashMap<>();
-                bar.phase("reading block maps", -1);
-                ledger.forEachLiveBlock(volume, (ino, index, id, length, stored, crc) -> {
-                    live.put(id, new Live(ino, index, length, stored, crc));
+                StoreListing listing = StoreListing.of(store, keys, bar);
+                long[] objects = listing.sortedIds();
+                // Read after the listing (as GC does): an object uploaded since is found by a second look, not reported.
+                GcClients clients = svc.gcClients(volume);
+                long horizon = svc.gcHorizon(volume);
+                long[] counts = new long[3]; // missing, corrupt, live blocks
+                LedgerPages.Ids liveIds = new LedgerPages.Ids();
+                bar.phase("checking live blocks", -1);
+                LedgerPages.forEachLiveBlock(svc, volume, b -> {
                     bar.advance(1);
+                    counts[2]++;
+                    long id = b.block().blockId();
+                    liveIds.add(id);
+                    String key = keys.key(id);
+                    if (!listed(objects, id) && store.head(key).isEmpty()) {
+                        counts[0]++;
+                        out.printf("MISSING   %s (inode %d, block %d)%n", key, b.ino(), b.block().index());
+                    } else if (verify && !decodes(store, key, codec, b.block(), out)) {
+                        counts[1]++;
+                    }
                 });
-                Set<Long> history = new HashSet<>();
-                ledger.forEachGarbage(volume, g -> history.add(g.blockId()));
-
-                long missing = 0, missingHistory = 0, corrupt = 0, leaked = 0, pending = 0, repaired = 0;
-                bar.phase("checking blocks", live.size() + history.size());
-                for (var e : live.entrySet()) {
+                long[] live = liveIds.sorted();
+                long[] hist = new long[2]; // held for time travel, missing of them
+                LedgerPages.Ids historyIds = new LedgerPages.Ids();
+                bar.phase("checking history", -1);
+                LedgerPages.forEachGarbage(svc, volume, g -> {
                     bar.advance(1);
-                    Live l = e.getValue();
-                    if (!objects.containsKey(e.getKey())) {
-                        missing++;
-                        out.printf("MISSING   %s (inode %d, block %d)%n", keys.key(e.getKey()), l.ino(), l.index());
-                    } else if (verify && !decodes(store, keys.key(e.getKey()), codec,
-                            new BlockRef(l.index(), e.getKey(), l.length(), l.stored(), l.crc()), out)) {
-                        corrupt++;
+                    historyIds.add(g.blockId());
+                    // Expired records are GC's to drop: no instant can reach them, so a missing object is no damage.
+                    if (g.timeNs() < horizon) return;
+                    hist[0]++;
+                    String key = keys.key(g.blockId());
+                    if (!listed(live, g.blockId()) && !listed(objects, g.blockId()) && store.head(key).isEmpty()) {
+                        hist[1]++;
+                        out.printf("MISSING   %s (held for time travel: inode %d, block %d)%n", key, g.ino(), g.index());
                     }
-                }
-                for (long id : history) {
-                    bar.advance(1);
-                    if (!live.containsKey(id) && !objects.containsKey(id)) {
-                        missingHistory++;
-                        out.printf("MISSING   %s (held for time travel)%n", keys.key(id));
-                    }
-                }
+                });
+                long[] history = historyIds.sorted();
                 long nowMs = System.currentTimeMillis(), graceMs = Duration.ofSeconds(Sizes.seconds(grace)).toMillis();
-                List<ObjectInfo> unreferenced = new ArrayList<>(strangers);
-                for (var e : objects.entrySet())
-                    if (!live.containsKey(e.getKey()) && !history.contains(e.getKey())) unreferenced.add(e.getValue());
+                long leaked = 0, pending = 0, repaired = 0;
+                bar.phase("unreferenced objects", listing.size() + listing.strangers().size());
+                List<ObjectInfo> unreferenced = new ArrayList<>(listing.strangers());
+                for (int i = 0; i < listing.size(); i++) {
+                    long id = listing.id(i);
+                    if (!listed(live, id) && !listed(history, id))
+                        unreferenced.add(new ObjectInfo(keys.key(id), listing.size(i), listing.modifiedMillis(i)));
+                }
                 for (ObjectInfo o : unreferenced) {
+                    bar.advance(1);
                     long id = keys.idOf(o.key());
-                    boolean young = nowMs - o.lastModifiedMillis() < graceMs;
-                    boolean sessionMayCommit = id > 0 && id < clients.reservedBelow() && clients.oldestSessionOpenedNs() >= 0
-                            && clients.oldestSessionOpenedNs() / 1_000_000L <= o.lastModifiedMillis();
-                    if (young || sessionMayCommit) {
+                    if (nowMs - o.lastModifiedMillis() < graceMs || clients.mayCommit(id, o.lastModifiedMillis())) {
                         pending++;
                         out.printf("PENDING   %s (%s, may still be committed)%n", o.key(), Sizes.human(o.size()));
                     } else if (repair) {
@@ -136,11 +132,15 @@ final class FsckCommand implements Callable<Integer> {
                 bar.close();
                 out.printf("fsck %s: %d live blocks, %d held for time travel, %d objects; missing %d (+%d of history), corrupt %d, "
                                 + "leaked %d, pending %d, removed %d%s%n",
-                        volume, live.size(), history.size(), objects.size() + strangers.size(), missing, missingHistory,
-                        verify ? corrupt : 0, leaked, pending, repaired, verify ? "" : " (checksums not read; --verify)");
-                return missing + missingHistory + corrupt + leaked > 0 ? 1 : 0;
+                        volume, counts[2], hist[0], listing.size() + listing.strangers().size(), counts[0], hist[1],
+                        verify ? counts[1] : 0, leaked, pending, repaired, verify ? "" : " (checksums not read; --verify)");
+                return counts[0] + hist[1] + counts[1] + leaked > 0 ? 1 : 0;
             }
         }
+    }
+
+    private static boolean listed(long[] sorted, long id) {
+        return Arrays.binarySearch(sorted, id) >= 0;
     }
 
     private static boolean decodes(ObjectStore store, String key, BlockCodec codec, BlockRef ref, PrintWriter out) {

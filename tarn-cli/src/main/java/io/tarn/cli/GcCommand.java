@@ -1,10 +1,8 @@
 package io.tarn.cli;
 
-import io.tarn.api.Errno;
-import io.tarn.api.FsException;
+import io.tarn.api.MetaService;
 import io.tarn.api.ObjectStore;
 import io.tarn.api.VolumeInfo;
-import io.tarn.meta.LocalMetaService;
 import io.tarn.objectstore.ObjectStores;
 import io.tarn.server.gc.GarbageCollector;
 import io.tarn.server.gc.GcReport;
@@ -23,7 +21,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code tarn gc VOLUME [--dry-run]}: one garbage collection now (the metadata server also runs it
- * continuously). Needs the metadata engine in this process: an embedded data folder no daemon holds.
+ * continuously). The metadata may be remote (--meta), in a folder a mount daemon holds (through its
+ * endpoint) or embedded in this process: the collection asks it the GC calls of MetaService and lists
+ * and deletes the objects itself (ADR 0081).
  */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = "Delete blocks no file and no instant of the retention window can reach, and old uploads never committed.")
@@ -38,9 +38,9 @@ final class GcCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (MetaConnection mc = meta.connect()) {
-            LocalMetaService local = requireLocal(mc, "gc");
-            VolumeInfo v = local.volume(volume);
-            GarbageCollector gc = new GarbageCollector(local.garbage(), Clock.systemUTC(),
+            MetaService svc = mc.service();
+            VolumeInfo v = svc.volume(volume);
+            GarbageCollector gc = new GarbageCollector(svc, Clock.systemUTC(),
                     Duration.ofSeconds(Sizes.seconds(grace)), RateLimit.UNLIMITED);
             PrintWriter out = spec.commandLine().getOut();
             GcReport r;
@@ -54,13 +54,5 @@ final class GcCommand implements Callable<Integer> {
             out.printf("total: %d objects, %s%n", r.objects(), Sizes.human(r.bytes()));
         }
         return 0;
-    }
-
-    static LocalMetaService requireLocal(MetaConnection mc, String command) {
-        LocalMetaService local = mc.local();
-        if (local == null)
-            throw FsException.of(Errno.ENOTSUP, "tarn %s needs the metadata store in this process: run it with --data on a folder "
-                    + "no daemon holds (the metadata server and embedded mounts already collect garbage continuously)", command);
-        return local;
     }
 }

@@ -1,5 +1,10 @@
 package io.tarn.meta;
 
+import io.tarn.api.BlockRef;
+import io.tarn.api.GarbageBlock;
+import io.tarn.api.GcClients;
+import io.tarn.api.LiveBlock;
+import io.tarn.api.MetaService;
 import io.tarn.api.VolumeUsage;
 import io.tarn.api.kv.KvEntry;
 import io.tarn.api.kv.KvStore;
@@ -7,34 +12,26 @@ import io.tarn.api.kv.KvStore;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongConsumer;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
  * What garbage collection and fsck ask the metadata (ADR 0080): which blocks left the live volume
  * before an instant no view can reach any more, which block ids anything references, and what a live
- * client may still commit. Deleting objects is the caller's (tarn-server knows object stores; this
- * module does not).
+ * client may still commit, a page at a time. {@link LocalMetaService} serves it as the GC calls of
+ * {@link MetaService}; deleting objects is the caller's (this module knows no object store).
  */
 public final class GarbageLedger {
     private static final int PAGE = 10_000;
 
-    /** A block that left the live map at {@code timeNs} (replaced, truncated away, or of a deleted file). */
-    public record Garbage(long timeNs, long blockId, long ino, long index, int storedLength) {}
-
-    /** What GC needs to know about a volume's clients: the high-water mark of ids and the oldest live session. */
-    public record Clients(long reservedBelow, long oldestSessionOpenedNs) {}
-
     private final KvStore kv;
     private final TimeTravel history;
     private final LongSupplier clock;
-    private final long sessionTimeoutNs;
 
-    GarbageLedger(KvStore kv, TimeTravel history, LongSupplier clock, long sessionTimeoutNs) {
+    GarbageLedger(KvStore kv, TimeTravel history, LongSupplier clock) {
         this.kv = kv;
         this.history = history;
         this.clock = clock;
-        this.sessionTimeoutNs = sessionTimeoutNs;
     }
 
     private VolumeRecord volume(String name) {
@@ -44,7 +41,7 @@ public final class GarbageLedger {
     /**
      * Garbage older than this instant is reachable from no instant a view can show, now or later:
      * {@code now - retention} (now when history is off, never when it is kept forever), and no later
-     * than the instant of any view open on this server.
+     * than the instant of any view open on this server or pinned to be resumed after a restart.
      */
     public long horizon(String volume) {
         VolumeRecord v = volume(volume);
@@ -54,58 +51,57 @@ public final class GarbageLedger {
         return Math.min(h, history.oldestOpenView(v.id()));
     }
 
-    /** Up to {@code limit} garbage records of the volume with time before {@code beforeNs}, oldest first. */
-    public List<Garbage> expired(String volume, long beforeNs, int limit) {
+    /** Up to {@code limit} garbage records stamped before {@code beforeNs}, oldest first, after {@code after} (null: from the first). */
+    public List<GarbageBlock> garbage(String volume, long beforeNs, GarbageBlock after, int limit) {
         VolumeRecord v = volume(volume);
-        if (beforeNs <= 0) return List.of();
-        return kv.read(r -> decode(r.scan(Keys.inVolume(v.id(), Keys.GARBAGE), Keys.garbage(v.id(), beforeNs, 0), limit), v.id()));
+        if (beforeNs <= 0 || limit <= 0) return List.of();
+        byte[] from = after == null ? Keys.inVolume(v.id(), Keys.GARBAGE) : Keys.after(Keys.garbage(v.id(), after.timeNs(), after.blockId()));
+        byte[] to = Keys.garbage(v.id(), beforeNs, 0);
+        if (java.util.Arrays.compareUnsigned(from, to) >= 0) return List.of();
+        return kv.read(r -> decode(r.scan(from, to, Math.min(limit, MetaService.GC_PAGE_MAX)), v.id()));
     }
 
-    /** Every garbage record of the volume, oldest first (fsck, usage). */
-    public void forEachGarbage(String volume, java.util.function.Consumer<Garbage> action) {
-        VolumeRecord v = volume(volume);
-        byte[] prefix = Keys.inVolume(v.id(), Keys.GARBAGE);
-        scanAll(prefix, e -> action.accept(decode(List.of(e), v.id()).getFirst()));
+    /** Every garbage record of the volume, oldest first (usage, tests), a page at a time. */
+    public void forEachGarbage(String volume, Consumer<GarbageBlock> action) {
+        GarbageBlock after = null;
+        while (true) {
+            List<GarbageBlock> page = garbage(volume, Long.MAX_VALUE, after, PAGE);
+            page.forEach(action);
+            if (page.size() < PAGE) return;
+            after = page.getLast();
+        }
     }
 
     /** Removes the records once their objects are deleted. */
-    public void forget(String volume, List<Garbage> done) {
+    public void forget(String volume, List<GarbageBlock> done) {
         VolumeRecord v = volume(volume);
         kv.write(w -> {
-            for (Garbage g : done) w.delete(Keys.garbage(v.id(), g.timeNs(), g.blockId()));
+            for (GarbageBlock g : done) w.delete(Keys.garbage(v.id(), g.timeNs(), g.blockId()));
             return null;
         });
     }
 
-    /** Every block id the live volume references (block maps of all inodes, open orphans included). */
-    public void forEachLiveBlock(String volume, LiveBlockConsumer action) {
+    /** Up to {@code limit} live block map entries in (ino, index) order after {@code after} (null: from the first). */
+    public List<LiveBlock> liveBlocks(String volume, LiveBlock after, int limit) {
         VolumeRecord v = volume(volume);
+        if (limit <= 0) return List.of();
         byte[] prefix = Keys.inVolume(v.id(), Keys.BLOCK);
-        scanAll(prefix, e -> {
+        byte[] from = after == null ? prefix : Keys.after(Keys.block(v.id(), after.ino(), after.block().index()));
+        List<KvEntry> page = kv.read(r -> r.scan(from, Keys.end(prefix), Math.min(limit, MetaService.GC_PAGE_MAX)));
+        List<LiveBlock> out = new ArrayList<>(page.size());
+        for (KvEntry e : page) {
             ByteBuffer b = ByteBuffer.wrap(e.value());
             long ino = Keys.longAt(e.key(), prefix.length), index = Keys.longAt(e.key(), prefix.length + 8);
             long id = b.getLong();
             int length = b.getInt(), stored = b.getInt(), crc = b.getInt();
-            action.accept(ino, index, id, length, stored, crc);
-        });
-    }
-
-    /** One block map entry. */
-    @FunctionalInterface
-    public interface LiveBlockConsumer {
-        void accept(long ino, long index, long blockId, int length, int storedLength, int checksum);
-    }
-
-    /** Every block id referenced by the live volume or by its garbage records (not yet collected). */
-    public void forEachReferenced(String volume, LongConsumer action) {
-        forEachLiveBlock(volume, (ino, index, id, length, stored, crc) -> action.accept(id));
-        forEachGarbage(volume, g -> action.accept(g.blockId()));
+            out.add(new LiveBlock(ino, new BlockRef(index, id, length, stored, crc)));
+        }
+        return out;
     }
 
     /** Ids at or above {@code reservedBelow} were never handed out; the oldest live session (-1: none). */
-    public Clients clients(String volume) {
+    public GcClients clients(String volume) {
         VolumeRecord v = volume(volume);
-        long now = clock.getAsLong();
         return kv.read(r -> {
             long hwm = Keys.toLong(r.get(Keys.counter(v.id(), "block")));
             long oldest = -1;
@@ -114,7 +110,7 @@ public final class GarbageLedger {
                 // An expired session that nobody swept yet is still counted: it may come back until it is ended.
                 if (oldest < 0 || s.record().openedNs() < oldest) oldest = s.record().openedNs();
             }
-            return new Clients(Math.max(1, hwm), oldest);
+            return new GcClients(Math.max(1, hwm), oldest);
         });
     }
 
@@ -131,30 +127,14 @@ public final class GarbageLedger {
         return new VolumeUsage(live[0], live[1], held[0], held[1], history.oldestInstant(v, now));
     }
 
-    long sessionTimeoutNs() {
-        return sessionTimeoutNs;
-    }
-
-    private void scanAll(byte[] prefix, java.util.function.Consumer<KvEntry> action) {
-        byte[] end = Keys.end(prefix);
-        byte[] from = prefix;
-        while (true) {
-            byte[] f = from;
-            List<KvEntry> page = kv.read(r -> r.scan(f, end, PAGE));
-            page.forEach(action);
-            if (page.size() < PAGE) return;
-            from = Keys.after(page.getLast().key());
-        }
-    }
-
-    private static List<Garbage> decode(List<KvEntry> entries, long vol) {
+    private static List<GarbageBlock> decode(List<KvEntry> entries, long vol) {
         int off = Keys.inVolume(vol, Keys.GARBAGE).length;
-        List<Garbage> out = new ArrayList<>(entries.size());
+        List<GarbageBlock> out = new ArrayList<>(entries.size());
         for (KvEntry e : entries) {
             ByteBuffer b = ByteBuffer.wrap(e.value());
             long ino = b.getLong(), index = b.getLong();
             int stored = b.getInt();
-            out.add(new Garbage(Keys.longAt(e.key(), off), Keys.longAt(e.key(), off + 8), ino, index, stored));
+            out.add(new GarbageBlock(Keys.longAt(e.key(), off), Keys.longAt(e.key(), off + 8), ino, index, stored));
         }
         return out;
     }

@@ -137,6 +137,15 @@ final class Keys {
         return global("checkpoint/");
     }
 
+    /** An open time-travel view (value: volume id, instant), so a restarted server can resume it (ADR 0081). */
+    static byte[] viewPin(long session) {
+        return cat(viewPins(), ofLong(session));
+    }
+
+    static byte[] viewPins() {
+        return global("view/");
+    }
+
     /**
      * The instant before which a volume's history is incomplete (records pruned, or retention was off);
      * absent: complete since the volume was created.

@@ -8,6 +8,9 @@ import io.tarn.api.Ctx;
 import io.tarn.api.DirPage;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
+import io.tarn.api.GarbageBlock;
+import io.tarn.api.GcClients;
+import io.tarn.api.LiveBlock;
 import io.tarn.api.LockClaim;
 import io.tarn.api.LockSpec;
 import io.tarn.api.MetaService;
@@ -96,9 +99,9 @@ public final class LocalMetaService implements MetaService {
      */
     public LocalMetaService(KvStore kv, InstantSource clock, Duration sessionTimeout, KvCheckpoints checkpoints) {
         this.kv = kv;
-        this.history = new TimeTravel(kv, checkpoints, this::now);
-        this.garbage = new GarbageLedger(kv, history, this::now, sessionTimeout.toNanos());
         this.clock = clock;
+        this.history = new TimeTravel(kv, checkpoints, this::now);
+        this.garbage = new GarbageLedger(kv, history, this::now);
         this.timeoutNs = sessionTimeout.toNanos();
         this.startedNs = now();
         this.inodeNumbers = new InodeNumbers(kv);
@@ -642,7 +645,7 @@ public final class LocalMetaService implements MetaService {
         checkpointIntervalNs = interval.toNanos();
     }
 
-    /** What garbage collection and fsck ask this metadata. */
+    /** What garbage collection and fsck ask this metadata (the GC calls below serve it). */
     public GarbageLedger garbage() {
         return garbage;
     }
@@ -722,6 +725,31 @@ public final class LocalMetaService implements MetaService {
     /** The lock table, for tests in this package. */
     LockTable lockTable() {
         return locks;
+    }
+
+    @Override
+    public long gcHorizon(String volume) {
+        return garbage.horizon(volume);
+    }
+
+    @Override
+    public List<GarbageBlock> garbage(String volume, long beforeNs, GarbageBlock after, int limit) {
+        return garbage.garbage(volume, beforeNs, after, limit);
+    }
+
+    @Override
+    public void forgetGarbage(String volume, List<GarbageBlock> done) {
+        garbage.forget(volume, done);
+    }
+
+    @Override
+    public List<LiveBlock> liveBlocks(String volume, LiveBlock after, int limit) {
+        return garbage.liveBlocks(volume, after, limit);
+    }
+
+    @Override
+    public GcClients gcClients(String volume) {
+        return garbage.clients(volume);
     }
 
     @Override

@@ -20,6 +20,11 @@ import java.util.function.LongSupplier;
  * {@code G checkpoint/<time>}, the per-volume history floor, views opened as read-only sessions held in
  * this server's memory, and the pruning of journal records and checkpoints that no instant inside a
  * retention window needs any more.
+ *
+ * <p>Each open view is also pinned durably ({@code G view/<session>} -> volume, instant; ADR 0081): a
+ * restarted server loads the pins, keeps GC and pruning off what they need, and rebuilds a view under its
+ * old session id on its first call or heartbeat, so a client's view survives the restart like a live
+ * session. A pin nobody resumes within the session timeout after the start is dropped.
  */
 final class TimeTravel {
     /**
@@ -37,23 +42,69 @@ final class TimeTravel {
 
     record Checkpoint(long timeNs, String name) {}
 
+    /** A view of a previous run of the server, not resumed yet. */
+    record Pin(long volume, long atNs) {}
+
     private final KvStore kv;
     private final KvCheckpoints checkpoints;
     private final LongSupplier clock;
+    private final long startedNs;
     private final ConcurrentHashMap<Long, View> views = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Pin> pinned = new ConcurrentHashMap<>();
 
     TimeTravel(KvStore kv, KvCheckpoints checkpoints, LongSupplier clock) {
         this.kv = kv;
         this.checkpoints = checkpoints;
         this.clock = clock;
+        this.startedNs = clock.getAsLong();
+        byte[] prefix = Keys.viewPins();
+        for (KvEntry e : kv.read(r -> r.scan(prefix, Keys.end(prefix), Integer.MAX_VALUE))) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(e.value());
+            pinned.put(Keys.longAt(e.key(), prefix.length), new Pin(b.getLong(), b.getLong()));
+        }
     }
 
+    /** The open view of this session, resuming a pinned one first; null if the session is no view. */
     View view(long session) {
-        return views.get(session);
+        View v = views.get(session);
+        if (v != null || pinned.isEmpty() || !pinned.containsKey(session)) return v;
+        return resume(session);
     }
 
     boolean isView(long session) {
-        return !views.isEmpty() && views.containsKey(session);
+        return (!views.isEmpty() && views.containsKey(session)) || (!pinned.isEmpty() && pinned.containsKey(session));
+    }
+
+    /**
+     * Rebuilds a view of the previous run under its session id. No window check: the pin kept pruning and
+     * GC off the history it needs, exactly as the open view did. Null (and the pin dropped) if it cannot be built.
+     */
+    private synchronized View resume(long session) {
+        View open = views.get(session);
+        if (open != null) return open;
+        Pin p = pinned.get(session);
+        if (p == null) return null;
+        try {
+            VolumeRecord v = kv.read(r -> Volumes.byId(r, p.volume()));
+            if (v == null) throw FsException.of(Errno.ESTALE, "its volume is gone");
+            View view = build(v, p.atNs(), session);
+            views.put(session, view);
+            pinned.remove(session);
+            LOG.log(System.Logger.Level.INFO, "resumed the view of {0} at {1} (session {2}) after a restart", v.name(), show(p.atNs()), session);
+            return view;
+        } catch (FsException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot resume view session " + session + ": " + e.getMessage());
+            unpin(session);
+            pinned.remove(session);
+            return null;
+        }
+    }
+
+    private void unpin(long session) {
+        kv.write(w -> {
+            w.delete(Keys.viewPin(session));
+            return null;
+        });
     }
 
     // ---- views ---------------------------------------------------------------------------------
@@ -71,14 +122,23 @@ final class TimeTravel {
         if (atNs < oldest)
             throw FsException.of(Errno.EINVAL, "instant %s is outside the retention window of volume %s: the oldest instant available is %s",
                     show(atNs), volume, show(oldest));
-        View view = build(v, atNs);
+        long id;
+        do {
+            id = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+        } while (id == 0 || views.containsKey(id) || pinned.containsKey(id));
+        View view = build(v, atNs, id);
+        long vol = v.id();
+        kv.write(w -> {
+            w.put(Keys.viewPin(view.session()), java.nio.ByteBuffer.allocate(16).putLong(vol).putLong(atNs).array());
+            return null;
+        });
         views.put(view.session(), view);
         LOG.log(System.Logger.Level.INFO, "opened a view of {0} at {1} (session {2}, {3} replayed writes)",
                 volume, show(atNs), view.session(), view.store().replayedWrites());
         return new SessionInfo(view.session(), v.info());
     }
 
-    private View build(VolumeRecord v, long atNs) {
+    private View build(VolumeRecord v, long atNs, long session) {
         long floor = floor(kv, v);
         List<Checkpoint> all = checkpoints == null ? List.of() : kv.read(TimeTravel::registered);
         for (Checkpoint c : all.reversed()) {
@@ -97,13 +157,13 @@ final class TimeTravel {
             // Replay what the checkpoint lacks: after its newest record of the volume (on a serial engine
             // stamps follow commit order, so everything before it is inside), or from the slack without one.
             byte[] from = last[0] != null ? Keys.after(last[0]) : Keys.journal(v.id(), Math.max(0, c.timeNs() - SLACK_NS), 0);
-            return replay(v, atNs, new ViewStore(base), from, c.name());
+            return replay(v, atNs, new ViewStore(base), from, c.name(), session);
         }
         if (floor != Long.MIN_VALUE)
             throw FsException.of(Errno.EIO, "no checkpoint of volume %s to start a view at %s from", v.name(), show(atNs));
         ViewStore genesis = new ViewStore(new MemoryKvStore());
         genesis.build(w -> w.put(Keys.inode(v.id(), VolumeRecord.ROOT_INO), Volumes.rootInode(v.createdNs()).encode()));
-        return replay(v, atNs, genesis, Keys.journal(v.id(), 0, 0), null);
+        return replay(v, atNs, genesis, Keys.journal(v.id(), 0, 0), null, session);
     }
 
     /**
@@ -123,7 +183,7 @@ final class TimeTravel {
     }
 
     /** Applies the volume's journal records from key {@code fromKey} up to time {@code at} to the view, in commit order. */
-    private View replay(VolumeRecord v, long atNs, ViewStore store, byte[] fromKey, String checkpoint) {
+    private View replay(VolumeRecord v, long atNs, ViewStore store, byte[] fromKey, String checkpoint, long session) {
         byte[] to = Keys.journal(v.id(), atNs + 1, 0);
         byte[][] from = {fromKey};
         while (true) {
@@ -134,15 +194,11 @@ final class TimeTravel {
             if (page.size() < PAGE) break;
             from[0] = Keys.after(page.getLast().key());
         }
-        long id;
-        do {
-            id = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
-        } while (id == 0 || views.containsKey(id));
-        return new View(id, v, atNs, store, checkpoint, new AtomicLong(clock.getAsLong()));
+        return new View(session, v, atNs, store, checkpoint, new AtomicLong(clock.getAsLong()));
     }
 
     boolean heartbeat(long session) {
-        View v = views.get(session);
+        View v = view(session);
         if (v == null) return false;
         v.heartbeatNs().set(clock.getAsLong());
         return true;
@@ -150,28 +206,40 @@ final class TimeTravel {
 
     boolean close(long session) {
         View v = views.remove(session);
-        if (v == null) return false;
-        v.store().close();
+        boolean wasPinned = pinned.remove(session) != null;
+        if (v == null && !wasPinned) return false;
+        unpin(session);
+        if (v != null) v.store().close();
         return true;
     }
 
-    /** Closes views whose session has not heartbeated for {@code timeoutNs}; returns how many. */
+    /**
+     * Closes views whose session has not heartbeated for {@code timeoutNs}, and drops pins of the previous
+     * run nobody resumed within that long after the start; returns how many.
+     */
     int expire(long timeoutNs) {
         long now = clock.getAsLong();
         int n = 0;
         for (View v : List.copyOf(views.values()))
             if (now - v.heartbeatNs().get() > timeoutNs && close(v.session())) n++;
+        if (now - startedNs > timeoutNs)
+            for (long s : List.copyOf(pinned.keySet())) if (close(s)) n++;
         return n;
     }
 
+    /** Closes the views in memory; their pins stay, so the next start of the server can resume them. */
     void closeAll() {
-        List.copyOf(views.keySet()).forEach(this::close);
+        for (View v : List.copyOf(views.values())) {
+            views.remove(v.session());
+            v.store().close();
+        }
     }
 
-    /** The oldest instant an open view of volume {@code vol} shows, or Long.MAX_VALUE if none is open. */
+    /** The oldest instant an open or pinned view of volume {@code vol} shows, or Long.MAX_VALUE if none. */
     long oldestOpenView(long vol) {
         long oldest = Long.MAX_VALUE;
         for (View v : views.values()) if (v.volume().id() == vol) oldest = Math.min(oldest, v.atNs());
+        for (Pin p : pinned.values()) if (p.volume() == vol) oldest = Math.min(oldest, p.atNs());
         return oldest;
     }
 
@@ -283,6 +351,7 @@ final class TimeTravel {
         for (Checkpoint c : all) {
             if (c.timeNs() >= keepFrom) break;
             if (views.values().stream().anyMatch(v -> c.name().equals(v.checkpoint()))) continue;
+            if (neededByPin(c, all)) continue;
             checkpoints.drop(c.name());
             kv.write(w -> {
                 w.delete(Keys.checkpoint(c.timeNs()));
@@ -290,6 +359,16 @@ final class TimeTravel {
             });
         }
         return total;
+    }
+
+    /** Whether a pinned view, once resumed, would start from checkpoint {@code c} (the newest at or before its instant). */
+    private boolean neededByPin(Checkpoint c, List<Checkpoint> all) {
+        for (Pin p : pinned.values()) {
+            Checkpoint base = null;
+            for (Checkpoint x : all) if (x.timeNs() <= p.atNs()) base = x;
+            if (base != null && base.name().equals(c.name())) return true;
+        }
+        return false;
     }
 
     private long dropRecords(VolumeRecord v, long beforeNs) {

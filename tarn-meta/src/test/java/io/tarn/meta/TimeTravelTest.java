@@ -157,11 +157,10 @@ class TimeTravelTest {
             assertEquals(1, u.historyBlocks());
             assertEquals(86400, meta.setRetention("u", 86400).retentionSeconds());
             assertEquals(86400, meta.volume("u").retentionSeconds());
-            GarbageLedger g = meta.garbage();
-            assertTrue(g.expired("u", g.horizon("u"), 10).isEmpty());
+            assertTrue(meta.garbage("u", meta.gcHorizon("u"), null, 10).isEmpty());
             meta.setRetention("u", 0);
             clock.advance(Duration.ofMillis(1));
-            assertEquals(1, g.expired("u", g.horizon("u"), 10).size());
+            assertEquals(1, meta.garbage("u", meta.gcHorizon("u"), null, 10).size());
         }
     }
 

@@ -129,6 +129,37 @@ final class CallDispatcher {
                 in.end();
                 out.volumeUsage(svc.volumeUsage(volume));
             }
+            case GC_HORIZON -> {
+                String volume = in.str();
+                in.end();
+                out.i64(svc.gcHorizon(volume));
+            }
+            case GARBAGE -> {
+                String volume = in.str();
+                long before = in.i64();
+                var after = in.bool() ? in.garbageBlock() : null;
+                int limit = in.i32();
+                in.end();
+                out.garbageBlocks(svc.garbage(volume, before, after, Math.min(limit, MetaService.GC_PAGE_MAX)));
+            }
+            case FORGET_GARBAGE -> {
+                String volume = in.str();
+                var done = in.garbageBlocks();
+                in.end();
+                svc.forgetGarbage(volume, done);
+            }
+            case LIVE_BLOCKS -> {
+                String volume = in.str();
+                var after = in.bool() ? in.liveBlock() : null;
+                int limit = in.i32();
+                in.end();
+                out.liveBlocks(svc.liveBlocks(volume, after, Math.min(limit, MetaService.GC_PAGE_MAX)));
+            }
+            case GC_CLIENTS -> {
+                String volume = in.str();
+                in.end();
+                out.gcClients(svc.gcClients(volume));
+            }
             case HEARTBEAT -> {
                 long s = in.i64();
                 in.end();

@@ -21,6 +21,8 @@ enum Op {
     OPEN_VIEW(50, Retry.RECONCILE), SET_RETENTION(51, Retry.SAFE), VOLUME_USAGE(52, Retry.SAFE),
     /** Idempotent: resending the generation already added returns the volume unchanged. */
     ADD_VOLUME_KEY(60, Retry.SAFE),
+    GC_HORIZON(53, Retry.SAFE), GARBAGE(54, Retry.SAFE), FORGET_GARBAGE(55, Retry.SAFE), LIVE_BLOCKS(56, Retry.SAFE),
+    GC_CLIENTS(57, Retry.SAFE),
     // Version 2 (ADR 0100). AUTHENTICATE is sent by the connection itself, right after the hello.
     AUTHENTICATE(70, Retry.SAFE), CREATE_TOKEN(71, Retry.RECONCILE), LIST_TOKENS(72, Retry.SAFE), REVOKE_TOKEN(73, Retry.SAFE),
     // Locks live in server memory, not in the KV store, so they cannot use request-id replay. Each is

@@ -7,6 +7,9 @@ import io.tarn.api.Ctx;
 import io.tarn.api.DirPage;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
+import io.tarn.api.GarbageBlock;
+import io.tarn.api.GcClients;
+import io.tarn.api.LiveBlock;
 import io.tarn.api.MetaService;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
@@ -231,6 +234,37 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
     @Override
     public VolumeUsage volumeUsage(String name) {
         return call(Op.VOLUME_USAGE, WireOut.request(Op.VOLUME_USAGE).str(name), WireIn::volumeUsage);
+    }
+
+    // ---- garbage collection and fsck -----------------------------------------------------------
+
+    @Override
+    public long gcHorizon(String volume) {
+        return call(Op.GC_HORIZON, WireOut.request(Op.GC_HORIZON).str(volume), WireIn::i64);
+    }
+
+    @Override
+    public List<GarbageBlock> garbage(String volume, long beforeNs, GarbageBlock after, int limit) {
+        WireOut req = WireOut.request(Op.GARBAGE).str(volume).i64(beforeNs).bool(after != null);
+        if (after != null) req.garbageBlock(after);
+        return call(Op.GARBAGE, req.i32(limit), WireIn::garbageBlocks);
+    }
+
+    @Override
+    public void forgetGarbage(String volume, List<GarbageBlock> done) {
+        call(Op.FORGET_GARBAGE, WireOut.request(Op.FORGET_GARBAGE).str(volume).garbageBlocks(done), NOTHING);
+    }
+
+    @Override
+    public List<LiveBlock> liveBlocks(String volume, LiveBlock after, int limit) {
+        WireOut req = WireOut.request(Op.LIVE_BLOCKS).str(volume).bool(after != null);
+        if (after != null) req.liveBlock(after);
+        return call(Op.LIVE_BLOCKS, req.i32(limit), WireIn::liveBlocks);
+    }
+
+    @Override
+    public GcClients gcClients(String volume) {
+        return call(Op.GC_CLIENTS, WireOut.request(Op.GC_CLIENTS).str(volume), WireIn::gcClients);
     }
 
     @Override

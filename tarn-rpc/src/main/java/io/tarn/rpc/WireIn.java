@@ -8,6 +8,9 @@ import io.tarn.api.DirEntry;
 import io.tarn.api.DirPage;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
+import io.tarn.api.GarbageBlock;
+import io.tarn.api.GcClients;
+import io.tarn.api.LiveBlock;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
@@ -130,6 +133,32 @@ final class WireIn {
 
     BlockRef blockRef() {
         return new BlockRef(i64(), i64(), i32(), i32(), i32());
+    }
+
+    GarbageBlock garbageBlock() {
+        return new GarbageBlock(i64(), i64(), i64(), i64(), i32());
+    }
+
+    List<GarbageBlock> garbageBlocks() {
+        int n = count(36, "garbage record");
+        List<GarbageBlock> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) list.add(garbageBlock());
+        return list;
+    }
+
+    LiveBlock liveBlock() {
+        return new LiveBlock(i64(), blockRef());
+    }
+
+    List<LiveBlock> liveBlocks() {
+        int n = count(36, "live block");
+        List<LiveBlock> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) list.add(liveBlock());
+        return list;
+    }
+
+    GcClients gcClients() {
+        return new GcClients(i64(), i64());
     }
 
     List<BlockRef> blockRefs() {

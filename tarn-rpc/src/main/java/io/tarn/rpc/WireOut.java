@@ -2,6 +2,9 @@ package io.tarn.rpc;
 
 import io.tarn.api.Attr;
 import io.tarn.api.BlockRef;
+import io.tarn.api.GarbageBlock;
+import io.tarn.api.GcClients;
+import io.tarn.api.LiveBlock;
 import io.tarn.api.Caller;
 import io.tarn.api.Ctx;
 import io.tarn.api.DirEntry;
@@ -135,6 +138,31 @@ final class WireOut {
 
     WireOut blockRef(BlockRef b) {
         return i64(b.index()).i64(b.blockId()).i32(b.length()).i32(b.storedLength()).i32(b.checksum());
+    }
+
+    /** A garbage record; as a cursor only its time and block id matter, but the whole record is small. */
+    WireOut garbageBlock(GarbageBlock g) {
+        return i64(g.timeNs()).i64(g.blockId()).i64(g.ino()).i64(g.index()).i32(g.storedLength());
+    }
+
+    WireOut garbageBlocks(List<GarbageBlock> list) {
+        i32(list.size());
+        for (GarbageBlock g : list) garbageBlock(g);
+        return this;
+    }
+
+    WireOut liveBlock(LiveBlock b) {
+        return i64(b.ino()).blockRef(b.block());
+    }
+
+    WireOut liveBlocks(List<LiveBlock> list) {
+        i32(list.size());
+        for (LiveBlock b : list) liveBlock(b);
+        return this;
+    }
+
+    WireOut gcClients(GcClients c) {
+        return i64(c.reservedBelow()).i64(c.oldestSessionOpenedNs());
     }
 
     WireOut blockRefs(List<BlockRef> list) {

@@ -7,6 +7,9 @@ import io.tarn.api.DirEntry;
 import io.tarn.api.DirPage;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
+import io.tarn.api.GarbageBlock;
+import io.tarn.api.GcClients;
+import io.tarn.api.LiveBlock;
 import io.tarn.api.MetaService;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
@@ -34,7 +37,8 @@ final class FakeMetaService implements MetaService {
     private final Map<Long, String> sessionVolumes = new HashMap<>();
     private final Map<Long, Node> nodes = new HashMap<>();
     private final Map<String, Object> outcomes = new HashMap<>();
-    private long nextIno = 2, nextSession = 100, nextBlockId = 1;
+    private long nextIno = 2, nextSession = 100, nextBlockId = 1, garbageTime;
+    private final List<GarbageBlock> garbage = new ArrayList<>();
     final AtomicInteger applied = new AtomicInteger(), heartbeats = new AtomicInteger();
     final Map<Long, Integer> heartbeatsBySession = new java.util.concurrent.ConcurrentHashMap<>();
     /** When set, getAttr of ino 999 and create of "slow" wait for it: calls that hang on the server. */
@@ -288,7 +292,10 @@ final class FakeMetaService implements MetaService {
     public Attr commitBlocks(Ctx ctx, long ino, List<BlockRef> blocks, long minSize, long mtimeNs) {
         return once(ctx, () -> {
             Node n = node(ino);
-            for (BlockRef b : blocks) n.blocks().put(b.index(), b);
+            for (BlockRef b : blocks) {
+                BlockRef old = n.blocks().put(b.index(), b);
+                if (old != null) garbage.add(new GarbageBlock(++garbageTime, old.blockId(), ino, old.index(), old.storedLength()));
+            }
             Attr a = n.attr();
             Attr b = new Attr(ino, a.mode(), a.nlink(), a.uid(), a.gid(), a.rdev(), Math.max(a.size(), minSize),
                     a.atimeNs(), mtimeNs, mtimeNs);
@@ -354,6 +361,48 @@ final class FakeMetaService implements MetaService {
             if (node(ino).xattrs().remove(name) == null) throw FsException.of(Errno.ENODATA, "%s", name);
             return null;
         });
+    }
+
+    // Garbage: a replaced block is a record stamped by a counter; the fake keeps no history, so all of it is expired.
+
+    @Override
+    public synchronized long gcHorizon(String volume) {
+        volume(volume);
+        return garbageTime + 1;
+    }
+
+    @Override
+    public synchronized List<GarbageBlock> garbage(String volume, long beforeNs, GarbageBlock after, int limit) {
+        volume(volume);
+        return garbage.stream()
+                .filter(g -> g.timeNs() < beforeNs && (after == null || g.timeNs() > after.timeNs()))
+                .limit(limit).toList();
+    }
+
+    @Override
+    public synchronized void forgetGarbage(String volume, List<GarbageBlock> done) {
+        volume(volume);
+        for (GarbageBlock d : done) garbage.removeIf(g -> g.timeNs() == d.timeNs() && g.blockId() == d.blockId());
+    }
+
+    @Override
+    public synchronized List<LiveBlock> liveBlocks(String volume, LiveBlock after, int limit) {
+        volume(volume);
+        List<LiveBlock> out = new ArrayList<>();
+        for (long ino : new TreeMap<>(nodes).keySet()) {
+            for (BlockRef b : nodes.get(ino).blocks() == null ? List.<BlockRef>of() : nodes.get(ino).blocks().values()) {
+                if (after != null && (ino < after.ino() || ino == after.ino() && b.index() <= after.block().index())) continue;
+                if (out.size() == limit) return out;
+                out.add(new LiveBlock(ino, b));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized GcClients gcClients(String volume) {
+        volume(volume);
+        return new GcClients(nextBlockId, sessionVolumes.isEmpty() ? -1 : 0);
     }
 
     @Override

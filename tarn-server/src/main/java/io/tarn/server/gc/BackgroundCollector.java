@@ -29,7 +29,7 @@ public final class BackgroundCollector implements AutoCloseable {
 
     public BackgroundCollector(LocalMetaService meta, Duration period, Duration leakPeriod, int deletesPerSecond) {
         this.meta = meta;
-        this.gc = new GarbageCollector(meta.garbage(), Clock.systemUTC(), GarbageCollector.DEFAULT_GRACE, new RateLimit(deletesPerSecond));
+        this.gc = new GarbageCollector(meta, Clock.systemUTC(), GarbageCollector.DEFAULT_GRACE, new RateLimit(deletesPerSecond));
         this.leakPeriodNs = leakPeriod.toNanos();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tarn-gc");

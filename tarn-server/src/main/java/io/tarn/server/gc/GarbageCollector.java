@@ -1,24 +1,21 @@
 package io.tarn.server.gc;
 
+import io.tarn.api.GarbageBlock;
+import io.tarn.api.GcClients;
+import io.tarn.api.MetaService;
 import io.tarn.api.ObjectInfo;
 import io.tarn.api.ObjectStore;
 import io.tarn.api.VolumeInfo;
-import io.tarn.meta.GarbageLedger;
-import io.tarn.meta.GarbageLedger.Garbage;
 
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * One collection of one volume. An object is deleted only when nothing can reach it:
  * <ol>
- * <li>Expired garbage: blocks that left the live map before the {@link GarbageLedger#horizon horizon}
- *     (now minus retention, and no later than any open view's instant). Their object goes, then the record.</li>
+ * <li>Expired garbage: blocks that left the live map before the {@link MetaService#gcHorizon horizon}
+ *     (now minus retention, and no later than any open or pinned view's instant). Their object goes, then the record.</li>
  * <li>Leaked uploads: the store is listed first, then the ids referenced by the live map and by the
  *     remaining garbage records are read, so an upload committed during the listing is seen as
  *     referenced. An unreferenced object is deleted only if it is older than the grace period and no
@@ -28,15 +25,18 @@ import java.util.stream.Stream;
  */
 public final class GarbageCollector {
     public static final Duration DEFAULT_GRACE = Duration.ofHours(1);
-    private static final int PAGE = 1000;
 
-    private final GarbageLedger ledger;
+    private final MetaService meta;
     private final InstantSource clock;
     private final Duration grace;
     private final RateLimit rate;
 
-    public GarbageCollector(GarbageLedger ledger, InstantSource clock, Duration grace, RateLimit rate) {
-        this.ledger = ledger;
+    /**
+     * {@code meta} is the metadata service that holds the volume: the engine in this process or a
+     * remote server (ADR 0081); either way it answers the same GC calls and this class deletes objects.
+     */
+    public GarbageCollector(MetaService meta, InstantSource clock, Duration grace, RateLimit rate) {
+        this.meta = meta;
         this.clock = clock;
         this.grace = grace;
         this.rate = rate;
@@ -50,59 +50,54 @@ public final class GarbageCollector {
 
     private long[] expired(VolumeInfo v, ObjectStore store, boolean dryRun, GcProgress progress) {
         BlockObjects keys = new BlockObjects(v.uuid());
-        long horizon = ledger.horizon(v.name());
-        long objects = 0, bytes = 0;
-        if (dryRun) {
-            List<Garbage> all = new ArrayList<>();
-            ledger.forEachGarbage(v.name(), g -> {
-                if (g.timeNs() < horizon) all.add(g);
-            });
-            progress.phase("expired garbage", all.size());
-            for (Garbage g : all) {
-                objects++;
-                bytes += g.storedLength();
-                progress.advance(1);
-            }
-            return new long[]{objects, bytes};
-        }
+        long horizon = meta.gcHorizon(v.name());
+        long[] done = new long[2];
         progress.phase("expired garbage", -1);
-        while (true) {
-            List<Garbage> page = ledger.expired(v.name(), horizon, PAGE);
-            for (Garbage g : page) {
-                rate.acquire();
-                store.delete(keys.key(g.blockId()));
-                objects++;
-                bytes += g.storedLength();
+        LedgerPages.forEachGarbagePage(meta, v.name(), horizon, page -> {
+            for (GarbageBlock g : page) {
+                if (!dryRun) {
+                    rate.acquire();
+                    store.delete(keys.key(g.blockId()));
+                }
+                done[0]++;
+                done[1] += g.storedLength();
                 progress.advance(1);
             }
-            if (!page.isEmpty()) ledger.forget(v.name(), page);
-            if (page.size() < PAGE) return new long[]{objects, bytes};
-        }
+            // The objects go first: a record left behind by a crash here only costs a second, harmless delete.
+            if (!dryRun) meta.forgetGarbage(v.name(), page);
+        });
+        return done;
     }
 
     private long[] leaked(VolumeInfo v, ObjectStore store, boolean dryRun, GcProgress progress) {
         BlockObjects keys = new BlockObjects(v.uuid());
         progress.phase("listing the store", -1);
-        List<ObjectInfo> listed = new ArrayList<>();
-        try (Stream<ObjectInfo> s = store.list(keys.prefix(), null)) {
-            for (Iterator<ObjectInfo> it = s.iterator(); it.hasNext(); ) {
-                listed.add(it.next());
-                progress.advance(1);
-            }
-        }
-        GarbageLedger.Clients clients = ledger.clients(v.name());
-        long[] referenced = referenced(v);
+        StoreListing listed = StoreListing.of(store, keys, progress);
+        // Read only after the listing: an upload committed while the store was listed is then referenced.
+        GcClients clients = meta.gcClients(v.name());
+        progress.phase("reading references", -1);
+        long[] referenced = LedgerPages.referenced(meta, v.name());
         long nowMs = clock.millis();
         long objects = 0, bytes = 0, kept = 0;
-        progress.phase("unreferenced objects", listed.size());
-        for (ObjectInfo o : listed) {
+        progress.phase("unreferenced objects", listed.size() + listed.strangers().size());
+        for (int i = 0; i < listed.size(); i++) {
             progress.advance(1);
-            long id = keys.idOf(o.key());
-            if (id > 0 && Arrays.binarySearch(referenced, id) >= 0) continue;
-            boolean young = nowMs - o.lastModifiedMillis() < grace.toMillis();
-            boolean sessionMayCommit = id > 0 && id < clients.reservedBelow() && clients.oldestSessionOpenedNs() >= 0
-                    && clients.oldestSessionOpenedNs() / 1_000_000L <= o.lastModifiedMillis();
-            if (young || sessionMayCommit) {
+            long id = listed.id(i);
+            if (Arrays.binarySearch(referenced, id) >= 0) continue;
+            if (nowMs - listed.modifiedMillis(i) < grace.toMillis() || clients.mayCommit(id, listed.modifiedMillis(i))) {
+                kept++;
+                continue;
+            }
+            if (!dryRun) {
+                rate.acquire();
+                store.delete(keys.key(id));
+            }
+            objects++;
+            bytes += listed.size(i);
+        }
+        for (ObjectInfo o : listed.strangers()) {
+            progress.advance(1);
+            if (nowMs - o.lastModifiedMillis() < grace.toMillis()) {
                 kept++;
                 continue;
             }
@@ -114,18 +109,5 @@ public final class GarbageCollector {
             bytes += o.size();
         }
         return new long[]{objects, bytes, kept};
-    }
-
-    /** The ids the live map and the garbage records reference, sorted. */
-    private long[] referenced(VolumeInfo v) {
-        long[][] ids = {new long[1024]};
-        int[] n = {0};
-        ledger.forEachReferenced(v.name(), id -> {
-            if (n[0] == ids[0].length) ids[0] = Arrays.copyOf(ids[0], n[0] * 2);
-            ids[0][n[0]++] = id;
-        });
-        long[] sorted = Arrays.copyOf(ids[0], n[0]);
-        Arrays.sort(sorted);
-        return sorted;
     }
 }

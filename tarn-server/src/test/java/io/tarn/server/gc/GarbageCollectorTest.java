@@ -83,7 +83,7 @@ class GarbageCollectorTest {
             Ctx view = new Ctx(meta.openSession("g", "view", early).session(), 0, Caller.ROOT);
             advance(Duration.ofHours(2));
             Set<Long> viewBlocks = blocksOf(meta, view);
-            GarbageCollector gc = new GarbageCollector(meta.garbage(), clock, Duration.ofHours(1), RateLimit.UNLIMITED);
+            GarbageCollector gc = new GarbageCollector(meta, clock, Duration.ofHours(1), RateLimit.UNLIMITED);
             AtomicBoolean stop = new AtomicBoolean();
             CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
                 int n = 0;
@@ -182,7 +182,7 @@ class GarbageCollectorTest {
 
     private static Set<Long> garbageIds(LocalMetaService meta) {
         Set<Long> ids = new HashSet<>();
-        meta.garbage().forEachGarbage("g", g -> ids.add(g.blockId()));
+        LedgerPages.forEachGarbage(meta, "g", g -> ids.add(g.blockId()));
         return ids;
     }
 

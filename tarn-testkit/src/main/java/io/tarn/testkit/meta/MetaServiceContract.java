@@ -22,9 +22,9 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The whole {@link io.tarn.api.MetaService} contract: extend this and implement {@link #open()}.
  * The suites it inherits cover volumes, sessions, request ids, the namespace, attributes, block maps
- * and xattrs; this class adds concurrent use of one directory.
+ * xattrs and the garbage collection calls; this class adds concurrent use of one directory.
  */
-public abstract class MetaServiceContract extends LockContract {
+public abstract class MetaServiceContract extends GarbageContract {
 
     /**
      * Threads create, rename, link and remove names in one directory at once; afterwards every name
