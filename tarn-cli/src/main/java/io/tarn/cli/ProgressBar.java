@@ -5,24 +5,26 @@ import io.tarn.server.gc.GcProgress;
 import java.io.PrintWriter;
 
 /**
- * A one-line progress bar on stderr, redrawn at most ten times a second, only when stderr is a
- * terminal (pipes and logs get the summary only).
+ * A one-line progress bar on stderr, redrawn at most ten times a second, when stderr is a terminal.
+ * Pipes and logs get one line per finished phase instead (a cron job's log shows how far a long run got).
  */
 final class ProgressBar implements GcProgress, AutoCloseable {
     private final PrintWriter err;
-    private final boolean tty;
+    private final boolean tty, quiet;
     private String phase = "";
     private long total = -1, done;
     private long lastDraw;
 
     ProgressBar(PrintWriter err) {
         this.err = err;
-        this.tty = System.console() != null && System.getenv("TARN_NO_PROGRESS") == null;
+        this.quiet = System.getenv("TARN_NO_PROGRESS") != null;
+        // Since JDK 22 System.console() is not null when redirected: ask whether it is a terminal.
+        this.tty = !quiet && System.console() != null && System.console().isTerminal();
     }
 
     @Override
     public synchronized void phase(String name, long total) {
-        if (tty && !phase.isEmpty()) draw(true);
+        finishPhase();
         this.phase = name;
         this.total = total;
         this.done = 0;
@@ -47,9 +49,19 @@ final class ProgressBar implements GcProgress, AutoCloseable {
         err.flush();
     }
 
+    private void finishPhase() {
+        if (phase.isEmpty() || quiet) return;
+        if (tty) {
+            draw(true);
+        } else {
+            err.println(phase + ": " + done + (total >= 0 ? "/" + total : "") + " done");
+            err.flush();
+        }
+    }
+
     @Override
     public synchronized void close() {
-        if (tty && !phase.isEmpty()) draw(true);
+        finishPhase();
         phase = "";
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,17 +28,24 @@ final class MetaServerProcess implements AutoCloseable {
     private final Path logDir;
     private final List<Path> logs = new ArrayList<>();
     private final List<String> extraArgs = new ArrayList<>();
+    private final Map<String, String> env;
     private Process process;
     private int port;
 
-    private MetaServerProcess(Path data, Path logDir) {
+    private MetaServerProcess(Path data, Path logDir, Map<String, String> env) {
         this.data = data;
         this.logDir = logDir;
+        this.env = env;
     }
 
     /** Starts a server on a free loopback port with its store in {@code data} (and more {@code tarn meta} options); returns once it serves. */
     static MetaServerProcess start(Path data, String... extraArgs) throws IOException, InterruptedException {
-        MetaServerProcess s = new MetaServerProcess(data, Files.createTempDirectory("tarn-meta-logs-"));
+        return start(data, Map.of(), extraArgs);
+    }
+
+    /** The same, with variables added to the server's environment (e.g. TARN_GC_PERIOD=0), every start. */
+    static MetaServerProcess start(Path data, Map<String, String> env, String... extraArgs) throws IOException, InterruptedException {
+        MetaServerProcess s = new MetaServerProcess(data, Files.createTempDirectory("tarn-meta-logs-"), env);
         s.extraArgs.addAll(List.of(extraArgs));
         s.launch(0);
         return s;
@@ -103,8 +111,9 @@ final class MetaServerProcess implements AutoCloseable {
         logs.add(log);
         List<String> args = new ArrayList<>(List.of("meta", "--data", data.toString(), "--listen", "127.0.0.1:" + wantedPort));
         args.addAll(extraArgs);
-        process = new ProcessBuilder(Programs.tarnCommand(args.toArray(String[]::new)))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(Programs.tarnCommand(args.toArray(String[]::new)));
+        pb.environment().putAll(env);
+        process = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + READY.toNanos();
         while (System.nanoTime() < deadline) {
             Matcher m = SERVING.matcher(Files.readString(log));

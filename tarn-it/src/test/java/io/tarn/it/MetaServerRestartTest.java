@@ -141,6 +141,53 @@ class MetaServerRestartTest {
                 ddFeed.longestNanos() / 1_000_000);
     }
 
+    /**
+     * A mounted {@code --at} view rides through a kill -9 and a SIGTERM restart of the server like a live
+     * mount: the server resumes the view at the same instant under the same session (ADR 0081), so files,
+     * directories and contents never read before the restart read as they were at that instant.
+     */
+    @Test
+    void aTimeTravelViewRidesThroughServerRestarts() throws Exception {
+        Path m = mv.mountpoint;
+        Random rnd = new Random(5);
+        Files.createDirectories(m.resolve("d"));
+        Files.createDirectories(m.resolve("e"));
+        for (String f : List.of("a.bin", "d/b.bin", "e/c.bin", "e/g.bin")) {
+            byte[] b = new byte[300_000 + rnd.nextInt(300_000)];
+            rnd.nextBytes(b);
+            Files.write(m.resolve(f), b);
+        }
+        java.time.Instant at = java.time.Instant.now().plusSeconds(1).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        while (!java.time.Instant.now().isAfter(at.plusMillis(50))) java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+        java.util.Map<String, byte[]> then = new java.util.TreeMap<>();
+        for (String f : List.of("a.bin", "d/b.bin", "e/c.bin", "e/g.bin")) then.put(f, Files.readAllBytes(m.resolve(f)));
+        Files.write(m.resolve("a.bin"), new byte[1000]);
+        Files.delete(m.resolve("d/b.bin"));
+        Files.delete(m.resolve("e/c.bin"));
+        Files.write(m.resolve("new.bin"), new byte[10]);
+
+        fresh = MountedVolume.mount("v", tmp.resolve("view"), "--meta", server.address(), "--at", at.toString());
+        Path view = fresh.mountpoint;
+        assertEquals("a.bin\nd\ne\n", ls(view, "."));
+        assertArrayEquals(then.get("a.bin"), Files.readAllBytes(view.resolve("a.bin")));
+
+        crash();
+        server.awaitLog("resumed the view", T);
+        assertEquals("b.bin\n", ls(view, "d"), "a directory first listed after the restart");
+        assertArrayEquals(then.get("d/b.bin"), Files.readAllBytes(view.resolve("d/b.bin")));
+        assertTrue(ls(m, ".").contains("new.bin"), "the live mount rode through too");
+        IOException refused = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> Files.writeString(view.resolve("x"), "x"));
+        assertTrue(String.valueOf(refused.getMessage()).contains("Read-only"), refused.toString());
+
+        server.terminate();
+        server.restart();
+        assertEquals("c.bin\ng.bin\n", ls(view, "e"));
+        assertArrayEquals(then.get("e/c.bin"), Files.readAllBytes(view.resolve("e/c.bin")));
+        assertArrayEquals(then.get("e/g.bin"), Files.readAllBytes(view.resolve("e/g.bin")));
+        server.awaitLog("resumed the view", T);
+    }
+
     /** Stops the server (SIGTERM or SIGKILL), starts it again, waits for every application to move on. */
     private String restart(String how, boolean kill) throws Exception {
         long t0 = System.currentTimeMillis(), n0 = System.nanoTime();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,14 +31,21 @@ final class MountedVolume implements AutoCloseable {
 
     /** Mounts {@code volume} at {@code mountpoint} with the metadata options given (e.g. "--data", dir). */
     static MountedVolume mount(String volume, Path mountpoint, String... metaArgs) throws IOException, InterruptedException {
+        return mount(Map.of(), volume, mountpoint, metaArgs);
+    }
+
+    /** The same, with variables added to the daemon's environment (e.g. TARN_GC_PERIOD=0). */
+    static MountedVolume mount(Map<String, String> env, String volume, Path mountpoint, String... metaArgs)
+            throws IOException, InterruptedException {
         Files.createDirectories(mountpoint);
         Path log = Files.createTempFile("tarn-mount-", ".log");
         List<String> args = new ArrayList<>(List.of("mount", "--foreground"));
         args.addAll(List.of(metaArgs));
         args.add(volume);
         args.add(mountpoint.toString());
-        Process p = new ProcessBuilder(Programs.tarnCommand(args.toArray(String[]::new)))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(Programs.tarnCommand(args.toArray(String[]::new)));
+        pb.environment().putAll(env);
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         MountedVolume mv = new MountedVolume(mountpoint, log, p);
         long deadline = System.nanoTime() + READY.toNanos();
         while (System.nanoTime() < deadline) {

@@ -39,9 +39,29 @@ public final class BackgroundCollector implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::runOnce, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The defaults of a metadata server: garbage every minute, leaks every 6 hours, 200 deletes/s. */
+    /**
+     * The defaults of a metadata server: garbage every minute, leaks every 6 hours, 200 deletes/s. The
+     * environment variable {@value #PERIOD_ENV} (seconds) changes the first; 0 turns continuous GC off
+     * (then only {@code tarn gc} collects), e.g. for tests that must see what one collection does. Null
+     * when off.
+     */
     public static BackgroundCollector start(LocalMetaService meta) {
-        return new BackgroundCollector(meta, Duration.ofMinutes(1), Duration.ofHours(6), 200);
+        Duration period = period(System.getenv(PERIOD_ENV));
+        return period.isZero() ? null : new BackgroundCollector(meta, period, Duration.ofHours(6), 200);
+    }
+
+    public static final String PERIOD_ENV = "TARN_GC_PERIOD";
+
+    static Duration period(String env) {
+        if (env == null || env.isBlank()) return Duration.ofMinutes(1);
+        try {
+            long s = Long.parseLong(env.trim());
+            if (s >= 0) return Duration.ofSeconds(s);
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        LOG.log(System.Logger.Level.WARNING, PERIOD_ENV + "=" + env + " is not a number of seconds; collecting every minute");
+        return Duration.ofMinutes(1);
     }
 
     private synchronized void runOnce() {
