@@ -138,7 +138,16 @@ public final class KvAccessTokens implements AccessTokens {
     public String sessionVolume(long session) {
         return kv.read(r -> {
             SessionRecord s = Sessions.get(r, session);
-            VolumeRecord v = s == null ? null : Volumes.byId(r, s.volume());
+            long vol;
+            if (s != null) {
+                vol = s.volume();
+            } else {
+                // A time-travel view is pinned, not a session record; a restarted server resumes it (ADR 0081).
+                byte[] pin = r.get(Keys.viewPin(session));
+                if (pin == null) return null;
+                vol = Keys.longAt(pin, 0);
+            }
+            VolumeRecord v = Volumes.byId(r, vol);
             return v == null ? null : v.name();
         });
     }

@@ -7,6 +7,9 @@ import io.tarn.api.Ctx;
 import io.tarn.api.DirPage;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
+import io.tarn.api.GarbageBlock;
+import io.tarn.api.GcClients;
+import io.tarn.api.LiveBlock;
 import io.tarn.api.MetaService;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
@@ -161,6 +164,39 @@ final class TokenGuard implements MetaService, TokenAdmin {
     public VolumeUsage volumeUsage(String name) {
         forVolume(name);
         return svc.volumeUsage(name);
+    }
+
+    // GC and fsck (ADR 0081): a volume's token may read what GC needs of its volume; making the server
+    // forget garbage records is an operator's act.
+
+    @Override
+    public long gcHorizon(String volume) {
+        forVolume(volume);
+        return svc.gcHorizon(volume);
+    }
+
+    @Override
+    public List<GarbageBlock> garbage(String volume, long beforeNs, GarbageBlock after, int limit) {
+        forVolume(volume);
+        return svc.garbage(volume, beforeNs, after, limit);
+    }
+
+    @Override
+    public void forgetGarbage(String volume, List<GarbageBlock> done) {
+        admin("garbage collection");
+        svc.forgetGarbage(volume, done);
+    }
+
+    @Override
+    public List<LiveBlock> liveBlocks(String volume, LiveBlock after, int limit) {
+        forVolume(volume);
+        return svc.liveBlocks(volume, after, limit);
+    }
+
+    @Override
+    public GcClients gcClients(String volume) {
+        forVolume(volume);
+        return svc.gcClients(volume);
     }
 
     @Override

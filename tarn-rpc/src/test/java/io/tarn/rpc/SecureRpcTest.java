@@ -288,6 +288,21 @@ class SecureRpcTest {
     }
 
     @Test
+    void gcCallsReadOwnVolumeOnlyAndForgettingGarbageNeedsAnAdmin() {
+        RpcServer s = server(false, true);
+        RemoteMetaService admin = client(s, null, tokens.createToken(new TokenSpec(null, false, 0, true, 0, 0)).secret());
+        RemoteMetaService c = client(s, null, token("a", true, true, 0));
+        assertTrue(c.liveBlocks("a", null, 10).isEmpty());
+        assertTrue(c.garbage("a", c.gcHorizon("a"), null, 10).isEmpty());
+        assertTrue(c.gcClients("a").reservedBelow() > 0);
+        assertEquals(Errno.EPERM, assertThrows(FsException.class, () -> c.liveBlocks("b", null, 10)).errno());
+        assertEquals(Errno.EPERM, assertThrows(FsException.class, () -> c.gcHorizon("b")).errno());
+        assertEquals(Errno.EPERM, assertThrows(FsException.class, () -> c.forgetGarbage("a", List.of())).errno());
+        admin.forgetGarbage("b", List.of());
+        assertTrue(admin.liveBlocks("b", null, 10).isEmpty());
+    }
+
+    @Test
     void callersAreSquashedUnlessTheTokenTrustsThem() {
         RpcServer s = server(false, true);
         RemoteMetaService admin = client(s, null, tokens.createToken(new TokenSpec(null, false, 0, true, 0, 0)).secret());

@@ -5,6 +5,9 @@ import io.tarn.api.BlockRef;
 import io.tarn.api.Ctx;
 import io.tarn.api.DirEntry;
 import io.tarn.api.DirPage;
+import io.tarn.api.GarbageBlock;
+import io.tarn.api.GcClients;
+import io.tarn.api.LiveBlock;
 import io.tarn.api.MetaService;
 import io.tarn.api.SessionInfo;
 import io.tarn.api.SetAttr;
@@ -82,6 +85,33 @@ public final class EncryptedNames implements MetaService {
     @Override
     public VolumeUsage volumeUsage(String name) {
         return d.volumeUsage(name);
+    }
+
+    // GC and fsck carry block ids, never names: passed through.
+
+    @Override
+    public long gcHorizon(String volume) {
+        return d.gcHorizon(volume);
+    }
+
+    @Override
+    public List<GarbageBlock> garbage(String volume, long beforeNs, GarbageBlock after, int limit) {
+        return d.garbage(volume, beforeNs, after, limit);
+    }
+
+    @Override
+    public void forgetGarbage(String volume, List<GarbageBlock> done) {
+        d.forgetGarbage(volume, done);
+    }
+
+    @Override
+    public List<LiveBlock> liveBlocks(String volume, LiveBlock after, int limit) {
+        return d.liveBlocks(volume, after, limit);
+    }
+
+    @Override
+    public GcClients gcClients(String volume) {
+        return d.gcClients(volume);
     }
 
     @Override
