@@ -168,6 +168,31 @@ class SecureRpcTest {
     }
 
     @Test
+    void aClientThatSkipsTheTokenGetsEaccesForEveryCall() throws Exception {
+        RpcServer s = server(false, true);
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", s.port())) {
+            raw.setSoTimeout(20_000);
+            var out = raw.getOutputStream();
+            var in = new java.io.DataInputStream(raw.getInputStream());
+            out.write(new byte[]{'T', 'R', 'P', 'C', 0, Wire.VERSION_MIN, 0, Wire.VERSION_MAX, 0, 0x10, 0, 0});
+            byte[] hello = in.readNBytes(Wire.SERVER_HELLO_LENGTH);
+            assertEquals(Wire.FLAG_TOKEN_REQUIRED, hello[7], "the hello says a token is required");
+            for (long callId = 1; callId <= 2; callId++) {
+                WireOut call = WireOut.request(Op.LIST_VOLUMES);
+                WireOut.putLong(call.frame(), Wire.CALL_ID_AT, callId);
+                out.write(call.frame(), 0, call.length());
+                byte[] reply = in.readNBytes(in.readInt());
+                assertEquals(callId, WireIn.getLong(reply, 0));
+                assertEquals(Wire.ERROR, reply[8]);
+                FsException e = CallDispatcher.decodeError(new WireIn(reply, Wire.RESPONSE_HEADER, reply.length - Wire.RESPONSE_HEADER));
+                assertEquals(Errno.EACCES, e.errno());
+                assertTrue(e.getMessage().contains("requires an access token"), e.getMessage());
+            }
+        }
+        log.await("refusing calls from /127.0.0.1", "no access token presented");
+    }
+
+    @Test
     void wrongTokenIsRefusedAndTheSecretIsNeverLogged() throws Exception {
         RpcServer s = server(true, true);
         IssuedToken real = tokens.createToken(new TokenSpec("a", false, 0, true, 0, 0));
