@@ -61,12 +61,23 @@ final class ClientLocks {
      * {@link #cancel}. EAGAIN for a conflict without waiting.
      */
     void set(Caller c, long ino, long fh, LockSpec lock, long waitId) {
-        if (waitId == 0) {
-            meta.setLock(ctx.apply(c), ino, lock, 0, 0);
-        } else {
-            while (meta.setLock(ctx.apply(c), ino, lock, waitId, WAIT_SLICE_MILLIS) != MetaService.LOCK_GRANTED) {
-                // still queued on the server: ask again, in the same place in the queue
+        try {
+            if (waitId == 0) {
+                meta.setLock(ctx.apply(c), ino, lock, 0, 0);
+            } else {
+                while (meta.setLock(ctx.apply(c), ino, lock, waitId, WAIT_SLICE_MILLIS) != MetaService.LOCK_GRANTED) {
+                    // still queued on the server: ask again, in the same place in the queue
+                }
             }
+        } catch (RuntimeException e) {
+            // A flock conversion drops the old lock before it asks (as on Linux), whatever happens next.
+            if (lock.kind() == LockSpec.FLOCK) {
+                synchronized (this) {
+                    Map<OwnerKey, List<LockSpec>> m = held.get(ino);
+                    if (m != null && m.remove(new OwnerKey(LockSpec.FLOCK, lock.owner())) != null && m.isEmpty()) held.remove(ino);
+                }
+            }
+            throw e;
         }
         record(ino, fh, lock);
     }

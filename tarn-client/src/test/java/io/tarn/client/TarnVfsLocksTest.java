@@ -78,6 +78,19 @@ class TarnVfsLocksTest {
     }
 
     @Test
+    void aFailedFlockConversionLeavesNoLockToReclaim() {
+        try (VfsFixture fx = new VfsFixture("none")) {
+            TarnVfs a = fx.client(), b = fx.client();
+            long ino = a.create(U, a.rootIno(), "f", 0644, 2).attr().ino();
+            long fh = a.open(U, ino, 2), bfh = b.open(U, ino, 2);
+            a.setlk(U, ino, fh, new LockSpec(FLOCK, 5, 0, EOF, LockSpec.RDLCK, 1), 0);
+            b.setlk(U, ino, bfh, new LockSpec(FLOCK, 6, 0, EOF, LockSpec.RDLCK, 2), 0);
+            expect(Errno.EAGAIN, () -> a.setlk(U, ino, fh, new LockSpec(FLOCK, 5, 0, EOF, WRLCK, 1), 0));
+            assertEquals(0, a.heldLocks(), "as on Linux, the failed upgrade dropped the shared lock");
+        }
+    }
+
+    @Test
     void locksHeldWhenTheServerRestartsAreReclaimedAndNothingIsGrantedBefore() throws Exception {
         MemoryKvStore kv = new MemoryKvStore();
         MetaService before = new LocalMetaService(kv);
