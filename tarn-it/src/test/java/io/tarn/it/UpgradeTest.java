@@ -84,6 +84,50 @@ class UpgradeTest {
         }
     }
 
+    /**
+     * Locks held through an upgrade of an embedded mount stay held: the successor takes the client's
+     * lock copy over and re-asserts it to the embedded server that moved with it, and a second mount
+     * of the same store (a client of that server) can take them only after they are released.
+     */
+    @Test
+    void locksSurviveAnUpgradeOfAnEmbeddedMount() throws Exception {
+        Path m1 = tmp.resolve("m1"), m2 = tmp.resolve("m2");
+        String data = tmp.resolve("data").toString();
+        try (MountedVolume first = MountedVolume.mount("up", m1, "--data", data)) {
+            try (MountedVolume second = MountedVolume.mount("up", m2, "--data", data);
+                 LockAgent a = LockAgent.start(); LockAgent b = LockAgent.start()) {
+                Files.writeString(m1.resolve("locked"), "x");
+                assertEquals("ok", a.call("open f " + m1.resolve("locked")));
+                assertEquals("ok", b.call("open f " + m2.resolve("locked")));
+                assertEquals("ok", a.call("fcntl f setlk wr 0 0"));
+                assertEquals("ok", a.call("flock f ex"));
+                assertEquals("err EAGAIN", b.call("fcntl f setlk rd 0 1"));
+                long firstPid = awaitRecord(m1, -1);
+                Programs.tarn(T, "upgrade", m1.toString()).ok();
+                awaitRecord(m1, firstPid);
+                // While the moved server waits for its old sessions to reclaim, GETLK may answer ENOLCK;
+                // it must never say the file is free.
+                long deadline = System.nanoTime() + T.toNanos();
+                String seen;
+                while (!(seen = b.call("fcntl f getlk wr 0 0")).startsWith("wr ") && System.nanoTime() < deadline) {
+                    assertEquals("err ENOLCK", seen, "a lock held through the upgrade was lost");
+                }
+                assertEquals("wr 0 0 " + a.pid, seen);
+                assertEquals("err EAGAIN", b.call("flock f ex nb"));
+                assertEquals("ok", a.call("fcntl f setlk un 0 0"));
+                assertEquals("ok", a.call("close f"));
+                assertEquals("ok", b.call("fcntl f setlk wr 0 0"), "the successor released the lock on unlock");
+                deadline = System.nanoTime() + T.toNanos();
+                while (!(seen = b.call("flock f ex nb")).equals("ok") && System.nanoTime() < deadline) {
+                    assertEquals("err EAGAIN", seen); // the last close reaches the daemon as an asynchronous RELEASE
+                }
+                assertEquals("ok", seen, "the successor released the flock at the last close");
+            } finally {
+                stopSuccessor(m1);
+            }
+        }
+    }
+
     /** Reads the file over and over through one open descriptor, checking every pass. */
     private static void readUntilStopped(Path file, byte[] expect, AtomicBoolean stop, AtomicLong passes) {
         byte[] buf = new byte[expect.length];
