@@ -6,7 +6,8 @@
 #
 #   bench/fuse/ab.sh TREE_A TREE_B [ROUNDS] [-- MemfsMain options for both]
 #
-# Per side, through the environment: JVM_A / JVM_B (JVM options), W_A / W_B (workers, default 2),
+# Per side, through the environment: JVM_A / JVM_B (JVM options), ARGS_A / ARGS_B (MemfsMain
+# options), W_A / W_B (workers, default 2),
 # RA_A / RA_B (read_ahead_kb, default 1024). NOSEQ=1 or NORAND=1 skip job groups; RT = runtime of
 # the random-read jobs (default 5 s). Each tree must be built (mvn -q -o package -Dmaven.test.skip=true).
 set -euo pipefail
@@ -25,12 +26,12 @@ cleanup() {
 trap cleanup EXIT
 start() { # side tree [MemfsMain options]
   local side=$1 tree=$2; shift 2
-  local m=$WORK/$side jvm=JVM_$side w=W_$side ra=RA_$side
+  local m=$WORK/$side jvm=JVM_$side w=W_$side ra=RA_$side args=ARGS_$side
   mkdir -p "$m"
   # shellcheck disable=SC2086 # JVM options are words
   "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx1g -XX:MaxDirectMemorySize=16g -XX:+UseParallelGC ${!jvm:-} \
     -cp "$tree/tarn-testkit/target/classes:$tree/tarn-fuse/target/classes:$tree/tarn-api/target/classes" \
-    io.tarn.testkit.memfs.MemfsMain "$m" --workers "${!w:-2}" "$@" > "$m.out" 2> "$m.err" &
+    io.tarn.testkit.memfs.MemfsMain "$m" --workers "${!w:-2}" ${!args:-} "$@" > "$m.out" 2> "$m.err" &
   echo $! > "$WORK/$side.pid"
   for _ in $(seq 1 300); do grep -q READY "$m.out" 2>/dev/null && break; sleep 0.1; done
   grep -q READY "$m.out" || { echo "memfs $side did not start: $(cat "$m.err")" >&2; exit 1; }

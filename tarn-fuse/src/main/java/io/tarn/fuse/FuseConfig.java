@@ -15,6 +15,9 @@ import java.time.Duration;
  * @param handleKillprivV2 the filesystem clears suid/sgid (and security.capability) itself on write
  *                         (WRITE flag 4), truncate/chown (SETATTR KILL_SUIDGID) and O_TRUNC open; spares the
  *                         kernel's GETXATTR security.capability before every write
+ * @param spinMicros       after its queue runs dry a worker keeps trying to read for this long before it
+ *                         sleeps in poll(2) (implies non-blocking queues as in poll mode); 0 = never spin.
+ *                         Trades idle CPU for the wake-up of a sleeping worker (see ADR 0014)
  */
 public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady, int maxWrite, int maxReadahead,
                          boolean asyncRead, boolean parallelDirops, boolean readdirplus, boolean readdirplusAuto,
@@ -22,7 +25,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
                          boolean exportSupport, boolean cacheSymlinks, boolean autoInvalData,
                          boolean handleKillpriv, boolean handleKillprivV2, boolean supplementaryGroups, boolean noOpenSupport,
                          long entryTimeoutNanos, long attrTimeoutNanos, int maxBackground,
-                         int congestionThreshold) {
+                         int congestionThreshold, int spinMicros) {
 
     public static Builder builder() {
         return new Builder();
@@ -43,6 +46,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
         b.noOpenSupport = noOpenSupport; b.entryTimeoutNanos = entryTimeoutNanos;
         b.attrTimeoutNanos = attrTimeoutNanos; b.maxBackground = maxBackground;
         b.congestionThreshold = congestionThreshold;
+        b.spinMicros = spinMicros;
         return b;
     }
 
@@ -57,6 +61,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
         private boolean supplementaryGroups = true, noOpenSupport = false;
         private long entryTimeoutNanos = 1_000_000_000L, attrTimeoutNanos = 1_000_000_000L;
         private int maxBackground = 64, congestionThreshold = 48;
+        private int spinMicros = 0;
 
         public Builder workers(int n) { workers = Math.max(1, n); return this; }
         public Builder cloneQueues(boolean v) { cloneQueues = v; return this; }
@@ -81,13 +86,14 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
         public Builder attrTimeout(Duration d) { attrTimeoutNanos = d.toNanos(); return this; }
         public Builder maxBackground(int n) { maxBackground = n; return this; }
         public Builder congestionThreshold(int n) { congestionThreshold = n; return this; }
+        public Builder spinMicros(int us) { spinMicros = Math.max(0, us); return this; }
 
         public FuseConfig build() {
             return new FuseConfig(workers, cloneQueues, handoffReady, maxWrite, maxReadahead, asyncRead,
                     parallelDirops, readdirplus, readdirplusAuto, writebackCache, posixLocks, flockLocks,
                     atomicOTrunc, exportSupport, cacheSymlinks, autoInvalData, handleKillpriv,
                     handleKillprivV2, supplementaryGroups, noOpenSupport, entryTimeoutNanos, attrTimeoutNanos, maxBackground,
-                    congestionThreshold);
+                    congestionThreshold, spinMicros);
         }
     }
 }

@@ -113,7 +113,7 @@ public final class FuseSession implements AutoCloseable {
         synchronized (lock) {
             if (started) throw new IllegalStateException("already started");
             started = true;
-            boolean poll = config.handoffReady() && config.cloneQueues();
+            boolean poll = (config.handoffReady() || config.spinMicros() > 0) && config.cloneQueues();
             if (poll) {
                 stopFd = Libc.eventfd(0, Libc.O_CLOEXEC);
                 if (stopFd < 0) throw new IOException("eventfd: " + Libc.describe(-stopFd));

@@ -15,8 +15,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * A platform thread that reads requests from one queue and dispatches them inline. It blocks in
  * read(2) and ends when the connection does, or after the request it is serving once the session
- * is stopping (a handoff wakes it with a request of its own). In poll mode it waits in poll(2) on
- * its non-blocking queue and the session's stop eventfd instead.
+ * is stopping (a handoff wakes it with a request of its own). In poll mode it reads its
+ * non-blocking queue until it runs dry, optionally keeps trying for {@link FuseConfig#spinMicros},
+ * then waits in poll(2) on the queue and the session's stop eventfd.
  */
 final class Worker implements Runnable {
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
@@ -36,6 +37,7 @@ final class Worker implements Runnable {
     private Outbox out;
     private final MemorySegment pollFds;
     private final int stopFd;
+    private final long spinNanos;
 
     Worker(FuseSession session, Queue queue, int inCapacity, int outCapacity, int stopFd) {
         this.session = session;
@@ -53,6 +55,7 @@ final class Worker implements Runnable {
         this.outCapacity = outCapacity;
         this.out = Outbox.allocate(outCapacity);
         this.stopFd = stopFd;
+        this.spinNanos = stopFd >= 0 ? session.config.spinMicros() * 1000L : 0;
         if (stopFd >= 0) {
             pollFds = Arena.ofAuto().allocate(16, 8);
             pollFds.set(JAVA_INT, 0, queue.fd);
@@ -109,18 +112,32 @@ final class Worker implements Runnable {
 
     private void loop() {
         while (!queue.closed) {
+            long n;
             if (pollFds != null) {
-                pollFds.set(JAVA_SHORT, 6, (short) 0);
-                pollFds.set(JAVA_SHORT, 14, (short) 0);
-                int p = Libc.poll(pollFds, 2, -1);
-                if (p < 0 && p != -Libc.EINTR) {
-                    LOG.log(System.Logger.Level.ERROR, "poll on /dev/fuse failed: {0}", Libc.describe(-p));
-                    return;
+                // Non-blocking queue: read first (a busy queue costs no poll), spin if configured, then sleep in poll.
+                n = Libc.readv(queue.fd, readIov, 3);
+                if (n == -Libc.EAGAIN && spinNanos > 0) {
+                    long until = System.nanoTime() + spinNanos;
+                    do {
+                        Thread.onSpinWait();
+                        n = Libc.readv(queue.fd, readIov, 3);
+                    } while (n == -Libc.EAGAIN && System.nanoTime() < until && !session.isStopping());
                 }
-                if (pollFds.get(JAVA_SHORT, 14) != 0) return; // stop requested
-                if (p <= 0) continue;
+                if (n == -Libc.EAGAIN) {
+                    if (session.isStopping()) return;
+                    pollFds.set(JAVA_SHORT, 6, (short) 0);
+                    pollFds.set(JAVA_SHORT, 14, (short) 0);
+                    int p = Libc.poll(pollFds, 2, -1);
+                    if (p < 0 && p != -Libc.EINTR) {
+                        LOG.log(System.Logger.Level.ERROR, "poll on /dev/fuse failed: {0}", Libc.describe(-p));
+                        return;
+                    }
+                    if (pollFds.get(JAVA_SHORT, 14) != 0) return; // stop requested
+                    continue;
+                }
+            } else {
+                n = Libc.readv(queue.fd, readIov, 3);
             }
-            long n = Libc.readv(queue.fd, readIov, 3);
             if (n < 0) {
                 int e = (int) -n;
                 if (e == Libc.EINTR || e == Libc.EAGAIN || e == Libc.ENOENT) continue;

@@ -19,18 +19,19 @@ import java.time.Duration;
  * MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io]
  *                      [--no-keep-cache] [--readdirplus] [--writeback] [--timeout SECONDS]
  *                      [--allow-other] [--no-clone] [--stats] [--poll]
- *                      [--no-default-permissions]
+ *                      [--no-default-permissions] [--spin MICROS]
  * </pre>
  * {@code --handoff} listens on the mount's control socket for a successor; {@code --takeover}
  * becomes that successor (and listens in turn). {@code --poll} makes the workers wait in poll(2)
- * beside a stop eventfd (see FuseConfig.handoffReady).
+ * beside a stop eventfd (see FuseConfig.handoffReady); {@code --spin} makes them keep reading for
+ * that long before they do (FuseConfig.spinMicros).
  */
 public final class MemfsMain {
     private MemfsMain() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io] [--no-keep-cache] [--readdirplus] [--writeback] [--timeout S] [--allow-other] [--no-clone] [--stats] [--poll] [--no-default-permissions]");
+            System.err.println("usage: MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io] [--no-keep-cache] [--readdirplus] [--writeback] [--timeout S] [--allow-other] [--no-clone] [--stats] [--poll] [--no-default-permissions] [--spin MICROS]");
             System.exit(2);
         }
         Path mnt = Path.of(args[0]).toAbsolutePath().normalize();
@@ -56,6 +57,7 @@ public final class MemfsMain {
                 case "--no-clone" -> cfg.cloneQueues(false);
                 case "--stats" -> stats = true;
                 case "--poll" -> cfg.handoffReady(true);
+                case "--spin" -> cfg.spinMicros(Integer.parseInt(args[++i]));
                 case "--no-default-permissions" -> opts = opts.withDefaultPermissions(false); // memfs checks nothing then
                 default -> {
                     System.err.println("memfs: unknown option " + args[i]);

@@ -71,6 +71,11 @@ class ConfigVariantsTest {
     }
 
     @Test
+    void spinningWorkersServeNormally(@TempDir Path tmp) throws Exception {
+        roundTrip(mount(tmp, new MemoryFilesystem(), FuseConfig.builder().spinMicros(50).workers(2).build(), false));
+    }
+
+    @Test
     void readOnlyMountRefusesWrites(@TempDir Path tmp) throws Exception {
         Path mnt = mount(tmp, new MemoryFilesystem(), FuseConfig.defaults(), true);
         assertTrue(MountTable.find(mnt).isPresent());

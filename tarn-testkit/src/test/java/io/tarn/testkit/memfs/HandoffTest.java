@@ -58,9 +58,13 @@ class HandoffTest {
     }
 
     @ParameterizedTest(name = "workers in {0} mode")
-    @ValueSource(strings = {"read", "poll"})
+    @ValueSource(strings = {"read", "poll", "spin"})
     void readerKeepsReadingWhileTheDaemonIsReplaced(String mode, @TempDir Path tmp) throws Exception {
-        String[] extra = mode.equals("poll") ? new String[] {"--poll"} : new String[0];
+        String[] extra = switch (mode) {
+            case "poll" -> new String[] {"--poll"};
+            case "spin" -> new String[] {"--spin", "20"};
+            default -> new String[0];
+        };
         mnt = Files.createDirectory(tmp.resolve("mnt"));
         Thread reader = null;
         try {
