@@ -146,13 +146,14 @@ class S3StoreFaultsTest {
     /** Listens on a port of a stopped server and resets every connection, counting them. */
     private static final class ConnectionResetter implements AutoCloseable {
         private final ServerSocket socket;
+        private final Thread acceptor;
         private final Semaphore seen = new Semaphore(0);
 
         ConnectionResetter(int port) throws IOException {
             socket = new ServerSocket();
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            Thread.ofVirtual().start(() -> {
+            acceptor = Thread.ofPlatform().daemon().start(() -> {
                 while (!socket.isClosed()) {
                     try (Socket s = socket.accept()) {
                         s.setSoLinger(true, 0); // close with RST: a store that drops connections
@@ -169,9 +170,15 @@ class S3StoreFaultsTest {
                 fail("the client did not retry against the stopped store (" + seen.availablePermits() + " connections)");
         }
 
+        /** Returns once the port is free again: a socket closed while a thread is in accept() lets go of its fd only when that thread leaves. */
         @Override
         public void close() throws IOException {
             socket.close();
+            try {
+                acceptor.join(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
