@@ -309,6 +309,37 @@ class EncryptedMountTest {
         assertArrayEquals(neu, Files.readAllBytes(mnt.resolve("new")));
     }
 
+    /** {@code tarn upgrade} of an encrypted mount: the successor gets the key (from the recorded mount options) and serves on. */
+    @Test
+    void upgradeOfAnEncryptedMountKeepsItsKey() throws Exception {
+        Path key = keyFile("k"), mnt = tmp.resolve("mnt");
+        Programs.tarn(T, "volume", "create", "upenc", "--data", data().toString(), "--encrypt", "--key-file", key.toString()).ok();
+        byte[] content = new byte[6 << 20];
+        new Random(9).nextBytes(content);
+        try (MountedVolume m = mount("upenc", mnt, "key-file=" + key)) {
+            try {
+                Files.write(mnt.resolve("f"), content);
+                long first = UpgradeTest.awaitRecord(mnt, -1);
+                Programs.tarn(T, "upgrade", mnt.toString()).ok();
+                UpgradeTest.awaitRecord(mnt, first);
+                assertArrayEquals(content, Files.readAllBytes(mnt.resolve("f")));
+                Files.writeString(mnt.resolve("g"), MARKER.repeat(100));
+                Programs.bash(T, mnt, "sync g").ok();
+            } finally {
+                UpgradeTest.stopSuccessor(mnt);
+            }
+        }
+        Map<Path, byte[]> objs = blockObjects(objects());
+        assertTrue(objs.size() >= 3, "objects: " + objs.keySet());
+        for (Map.Entry<Path, byte[]> e : objs.entrySet()) {
+            assertEquals(2, e.getValue()[6], "encrypted: " + e.getKey());
+            assertFalse(contains(e.getValue(), MARKER.substring(0, 20).getBytes(StandardCharsets.US_ASCII)), "plaintext in " + e.getKey());
+        }
+        mv = mount("upenc", mnt, "key-file=" + key);
+        assertArrayEquals(content, Files.readAllBytes(mnt.resolve("f")));
+        assertEquals(MARKER.repeat(100), Files.readString(mnt.resolve("g")));
+    }
+
     /**
      * With --encrypt-names, names, symlink targets and xattr values reach the metadata store (RocksDB's
      * files, WAL included) only encrypted; the same scan finds those of a plain volume, so it can fail.

@@ -157,7 +157,7 @@ class UpgradeTest {
     }
 
     /** Waits until the mount's daemon record names a live process other than {@code previous}; returns its pid. */
-    private static long awaitRecord(Path mnt, long previous) throws Exception {
+    static long awaitRecord(Path mnt, long previous) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             var rec = MountRecord.read(mnt);
@@ -168,7 +168,7 @@ class UpgradeTest {
     }
 
     /** The successor is not a child of this test: unmount and make sure it ends. */
-    private static void stopSuccessor(Path mnt) throws Exception {
+    static void stopSuccessor(Path mnt) throws Exception {
         var rec = MountRecord.read(mnt);
         if (MountTable.find(mnt).isPresent() && !Mounter.unmount(mnt, false)) Mounter.forceUnmount(mnt);
         if (rec.isPresent()) {
