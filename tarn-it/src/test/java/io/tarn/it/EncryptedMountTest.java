@@ -248,6 +248,12 @@ class EncryptedMountTest {
         Map<Path, byte[]> after = blockObjects(objects());
         assertEquals(before.keySet(), after.keySet(), "objects added or removed by refused mounts");
         for (Path p : before.keySet()) assertArrayEquals(before.get(p), after.get(p), "object changed: " + p);
+        // Secrets are never logged nor stored with the metadata: no passphrase, no key file's bytes.
+        byte[] everything = metadataBytes(); // the metadata store and the daemons' logs under the data folder
+        for (String secret : List.of("correct horse battery staple", "correct horse battery stapler"))
+            assertFalse(contains(everything, secret.getBytes(StandardCharsets.US_ASCII)), "a passphrase was logged or stored");
+        for (Path k : List.of(key, otherKey))
+            assertFalse(contains(everything, Files.readAllBytes(k)), "a key was logged or stored: " + k);
     }
 
     /** After {@code tarn key rotate} the new key reads old and new files, the old key is refused, and new blocks carry generation 2. */
