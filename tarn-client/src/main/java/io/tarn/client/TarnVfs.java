@@ -568,10 +568,9 @@ public final class TarnVfs implements Vfs {
                 try {
                     meta.release(ctx(h.caller), h.ino);
                 } finally {
+                    ownChanges.incrementAndGet();
                     detach(h);
                 }
-                ownChanges.incrementAndGet();
-                detach(h);
             }
         }
     }
