@@ -17,6 +17,26 @@ public interface MetaService extends AutoCloseable {
     int RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
     /** access(2) mask bits. */
     int R_OK = 4, W_OK = 2, X_OK = 1, F_OK = 0;
+    /**
+     * Set in the {@code mode} of mknod/create/mkdir when the caller's umask rides in bits 16-24 for the
+     * server to apply: it must yield to the parent's default ACL, which only the server knows (ADR 0130).
+     */
+    int UMASK_GIVEN = 1 << 30;
+
+    /** {@code mode} (type and permission bits) with {@code umask} left to the server. */
+    static int withUmask(int mode, int umask) {
+        return (mode & 0xFFFF) | UMASK_GIVEN | (umask & 0777) << 16;
+    }
+
+    /** The umask carried by a mode made with {@link #withUmask}, or -1 if the caller applied it already. */
+    static int umaskOf(int mode) {
+        return (mode & UMASK_GIVEN) != 0 ? (mode >>> 16) & 0777 : -1;
+    }
+
+    /** The type and permission bits of a mode, without a carried umask. */
+    static int modeOf(int mode) {
+        return mode & 0xFFFF;
+    }
 
     // ---- volumes -------------------------------------------------------------------------------
 
@@ -129,7 +149,10 @@ public interface MetaService extends AutoCloseable {
     /** Applies the changes POSIX allows this caller (EPERM otherwise); returns the new attributes. */
     Attr setAttr(Ctx ctx, long ino, SetAttr changes);
 
-    /** Creates a non-directory node (regular, fifo, socket, device) with {@code mode} already masked by the umask. */
+    /**
+     * Creates a non-directory node (regular, fifo, socket, device) with {@code mode} already masked by the
+     * umask, or carrying it ({@link #withUmask}); the same holds for create and mkdir.
+     */
     Attr mknod(Ctx ctx, long parent, String name, int mode, int rdev);
 
     /** Creates a regular file and opens it for this session in one step (see {@link #open}). EEXIST if present. */
@@ -184,6 +207,13 @@ public interface MetaService extends AutoCloseable {
      * as a write must. The blocks replaced become garbage (kept for time travel). Returns the new attributes.
      */
     Attr commitBlocks(Ctx ctx, long ino, List<BlockRef> blocks, long minSize, long mtimeNs);
+
+    /**
+     * Makes blocks {@code [fromIndex, fromIndex+count)} of {@code ino} holes (fallocate's PUNCH_HOLE of whole
+     * blocks): they read as zeros and take no space; the size stays. The blocks dropped become garbage
+     * like overwritten ones; mtime and ctime are set. Returns the new attributes.
+     */
+    Attr punchBlocks(Ctx ctx, long ino, long fromIndex, long count);
 
     /** Reserves {@code count} fresh block ids for this session and returns the first; ids are never reused. */
     long reserveBlockIds(Ctx ctx, int count);

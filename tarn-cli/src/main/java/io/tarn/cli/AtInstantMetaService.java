@@ -162,6 +162,11 @@ final class AtInstantMetaService implements MetaService {
     }
 
     @Override
+    public Attr punchBlocks(Ctx ctx, long ino, long fromIndex, long count) {
+        return d.punchBlocks(ctx, ino, fromIndex, count);
+    }
+
+    @Override
     public long reserveBlockIds(Ctx ctx, int count) {
         return d.reserveBlockIds(ctx, count);
     }

@@ -37,8 +37,9 @@ final class MountCommand implements Callable<Integer> {
             description = "With --data: object store for a volume created on first mount (default: DIR/objects).")
     String store;
     @Option(names = {"-o", "--options"}, split = ",", paramLabel = "OPT",
-            description = "Mount options: allow_other, ro, default_permissions, key-file=FILE or passphrase-file=FILE "
-                    + "(encrypted volumes), token-file=FILE and tls-ca=FILE (with --meta), and client tunables such as "
+            description = "Mount options: allow_other, ro, default_permissions, relatime (default), noatime, strictatime, "
+                    + "key-file=FILE or passphrase-file=FILE (encrypted volumes), token-file=FILE and tls-ca=FILE (with --meta), "
+                    + "and client tunables such as "
                     + "write-buffer=256M, cache-size=256M, upload-concurrency=16.")
     List<String> options = new ArrayList<>();
     @Option(names = "--log", paramLabel = "FILE", description = "Daemon log (default: DIR/logs/mount-VOLUME.log or ~/.tarn/logs).")
@@ -85,6 +86,8 @@ final class MountCommand implements Callable<Integer> {
                 case "rw" -> readOnly = false;
                 case "default_permissions" -> defaultPermissions = true;
                 case "writeback" -> tunables.put("writeback", "on");
+                case "noatime", "relatime", "strictatime" -> tunables.put("atime", o);
+                case "atime" -> tunables.put("atime", "relatime");
                 default -> {
                     if (o.startsWith("key-file=")) {
                         keyFile = Path.of(o.substring("key-file=".length()));

@@ -16,9 +16,16 @@ import java.util.Map;
  * {@code readaheadBlocks} is how many blocks past a sequential read are fetched ahead (0: none).
  */
 public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int downloadConcurrency, long cacheBytes,
-                           int dirPageSize, RetryPolicy retry, Duration heartbeat, int readaheadBlocks, DiskCache diskCache) {
+                           int dirPageSize, RetryPolicy retry, Duration heartbeat, int readaheadBlocks, DiskCache diskCache,
+                           Atime atime) {
     public static final ClientConfig DEFAULTS = new ClientConfig(256L << 20, 16, 16, 256L << 20, 512,
-            RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2, DiskCache.OFF);
+            RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2, DiskCache.OFF, Atime.RELATIME);
+
+    /**
+     * When reads update a file's access time: never ({@code noatime}), when it is not newer than mtime or
+     * ctime or is a day old ({@code relatime}, the default, as Linux), or on every read ({@code strictatime}).
+     */
+    public enum Atime { NOATIME, RELATIME, STRICTATIME }
 
     /**
      * The client's local disk: where, how large the block cache may grow, and how much free space to leave on
@@ -50,39 +57,44 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
         if (dirPageSize < 1) throw FsException.of(Errno.EINVAL, "directory page size must be at least 1");
         if (readaheadBlocks < 0) throw FsException.of(Errno.EINVAL, "read-ahead must not be negative");
         if (diskCache == null) diskCache = DiskCache.OFF;
+        if (atime == null) atime = Atime.RELATIME;
     }
 
     public ClientConfig withWriteBuffer(long bytes) {
-        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache);
+        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime);
     }
 
     public ClientConfig withCache(long bytes) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime);
     }
 
     public ClientConfig withConcurrency(int uploads, int downloads) {
-        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache);
+        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime);
     }
 
     public ClientConfig withDirPageSize(int n) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat, readaheadBlocks, diskCache);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat, readaheadBlocks, diskCache, atime);
     }
 
     public ClientConfig withReadahead(int blocks) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, blocks, diskCache);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, blocks, diskCache, atime);
     }
 
     public ClientConfig withDiskCache(DiskCache d) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, d);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, d, atime);
+    }
+
+    public ClientConfig withAtime(Atime a) {
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, a);
     }
 
     public ClientConfig withRetry(RetryPolicy p) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat, readaheadBlocks, diskCache);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat, readaheadBlocks, diskCache, atime);
     }
 
     /**
      * Parses options as given on a command line or in a file: {@code write-buffer}, {@code cache-size}
-     * (sizes like 64M, 1G), {@code upload-concurrency}, {@code download-concurrency}, {@code dir-page-size}, {@code readahead} (blocks),
+     * (sizes like 64M, 1G), {@code upload-concurrency}, {@code download-concurrency}, {@code dir-page-size}, {@code readahead} (blocks), {@code atime} (noatime, relatime, strictatime),
      * {@code cache-dir} (a local disk cache; default size 10G, free-space floor 1G), {@code disk-cache-size}, {@code disk-free-floor},
      * {@code writeback} (on/off; needs cache-dir) and {@code writeback-size} (default 10G),
      * {@code retry-attempts}, {@code retry-deadline} and {@code heartbeat} (durations like 500ms, 30s, 2m).
@@ -101,8 +113,9 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
                     case "download-concurrency" -> c.withConcurrency(c.uploadConcurrency, Integer.parseInt(v));
                     case "dir-page-size" -> c.withDirPageSize(Integer.parseInt(v));
                     case "heartbeat" -> new ClientConfig(c.writeBufferBytes, c.uploadConcurrency, c.downloadConcurrency,
-                            c.cacheBytes, c.dirPageSize, c.retry, duration(v), c.readaheadBlocks, c.diskCache);
+                            c.cacheBytes, c.dirPageSize, c.retry, duration(v), c.readaheadBlocks, c.diskCache, c.atime);
                     case "readahead" -> c.withReadahead(Integer.parseInt(v));
+                    case "atime" -> c.withAtime(Atime.valueOf(v.toUpperCase(Locale.ROOT)));
                     case "cache-dir" -> c.withDiskCache(new DiskCache(v.isEmpty() ? null : java.nio.file.Path.of(v),
                             c.diskCache.dir() == null && c.diskCache.maxBytes() == 0 ? 10L << 30 : c.diskCache.maxBytes(),
                             c.diskCache.freeFloorBytes() == 0 ? 1L << 30 : c.diskCache.freeFloorBytes(),

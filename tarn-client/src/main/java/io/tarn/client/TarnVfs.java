@@ -90,6 +90,8 @@ public final class TarnVfs implements Vfs {
         final Caller caller;
         final OpenFile file;
         volatile long lastReadEnd;
+        /** The access time this handle last saw or set, for the relatime decision without a server call. */
+        volatile long atimeNs, mtimeNs, ctimeNs, atimeSetAtNs;
         boolean keepCache;
         /** Read-ahead state of a sequential reader: window in blocks, first block not yet asked for, last block entered. */
         int window;
@@ -423,9 +425,13 @@ public final class TarnVfs implements Vfs {
         }
         long fh = handleIds.incrementAndGet();
         FileHandle h = new FileHandle(a.ino(), a.type(), flags, c, file);
+        h.atimeNs = a.atimeNs();
+        h.mtimeNs = a.mtimeNs();
+        h.ctimeNs = a.ctimeNs();
         if (file != null) {
             Long seen = seenVersions.put(a.ino(), version(a));
-            h.keepCache = !truncated && seen != null && seen == version(a);
+            // Reads served from the kernel's cache never reach here: drop it when a read must update atime.
+            h.keepCache = !truncated && seen != null && seen == version(a) && !atimeDue(h);
         }
         handles.put(fh, h);
         return fh;
@@ -462,6 +468,7 @@ public final class TarnVfs implements Vfs {
         boolean random = offset != h.lastReadEnd;
         ByteBuffer b = f.read(h.caller, offset, size, random);
         h.lastReadEnd = offset + b.remaining();
+        if (atimeDue(h)) touchAtime(h);
         if (random) {
             h.window = 0;
             h.prefetchedTo = 0;
@@ -488,6 +495,85 @@ public final class TarnVfs implements Vfs {
         if (to <= from) return;
         f.readAhead(h.caller, from, (int) (to - from));
         h.prefetchedTo = to;
+    }
+
+    /** Whether a read through {@code h} must update the file's atime under the mount's policy. */
+    private boolean atimeDue(FileHandle h) {
+        if (h.type != Attr.S_IFREG || (h.flags & OpenFlags.O_NOATIME) != 0 || !OpenFlags.readable(h.flags)) return false;
+        return switch (config.atime()) {
+            case NOATIME -> false;
+            // Once per second per handle at most: a metadata write per READ request would halve read throughput.
+            case STRICTATIME -> System.nanoTime() - h.atimeSetAtNs >= 1_000_000_000L || h.atimeSetAtNs == 0;
+            case RELATIME -> h.atimeNs <= h.mtimeNs || h.atimeNs <= h.ctimeNs
+                    || wallNanos() - h.atimeNs >= 24L * 3600 * 1_000_000_000L;
+        };
+    }
+
+    private void touchAtime(FileHandle h) {
+        try {
+            Attr a = meta.setAttr(ctx(h.caller), h.ino, SetAttr.readAtime(config.atime() == ClientConfig.Atime.STRICTATIME));
+            h.atimeNs = a.atimeNs();
+            h.mtimeNs = a.mtimeNs();
+            h.ctimeNs = a.ctimeNs();
+        } catch (FsException e) {
+            // A read-only view or a vanished file: the read itself succeeded, atime is best effort.
+            LOG.log(System.Logger.Level.DEBUG, "atime of inode {0} not updated: {1}", h.ino, e.getMessage());
+            h.atimeNs = Long.MAX_VALUE;
+        }
+        h.atimeSetAtNs = System.nanoTime();
+    }
+
+    private static long wallNanos() {
+        java.time.Instant i = java.time.Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    @Override
+    public void fallocate(long fh, int mode, long offset, long length) {
+        FileHandle h = handle(fh);
+        if (!OpenFlags.writable(h.flags)) throw FsException.of(Errno.EBADF, "handle %d is not open for writing", fh);
+        OpenFile f = data(h);
+        if (offset < 0 || length <= 0) throw FsException.of(Errno.EINVAL, "bad range %d+%d", offset, length);
+        if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0
+                || (mode & FALLOC_FL_PUNCH_HOLE) != 0 && (mode & (FALLOC_FL_KEEP_SIZE | FALLOC_FL_ZERO_RANGE)) != FALLOC_FL_KEEP_SIZE)
+            throw FsException.of(Errno.ENOTSUP, "fallocate mode %#x", mode);
+        long end = offset + length;
+        if (end < 0 || end > io.tarn.client.file.OpenFile.MAX_SIZE) throw FsException.of(Errno.EFBIG, "fallocate past the largest file size");
+        if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) f.punch(h.caller, offset, length);
+        // An object store has no space to reserve: allocating is making the size cover the range.
+        if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && end > f.size())
+            f.truncateWith(h.caller, () -> meta.setAttr(ctx(h.caller), h.ino, SetAttr.size(end)));
+    }
+
+    @Override
+    public long lseek(long fh, long offset, int whence) {
+        FileHandle h = handle(fh);
+        if (whence != 3 && whence != 4) throw FsException.of(Errno.EINVAL, "lseek whence %d", whence);
+        return data(h).seek(h.caller, offset, whence == 4);
+    }
+
+    /** Largest copy one call makes (the FUSE reply counts in 32 bits); callers loop like for write(2). */
+    private static final long COPY_MAX = 1L << 30;
+
+    @Override
+    public long copyFileRange(long fhIn, long offIn, long fhOut, long offOut, long length, int flags) {
+        FileHandle in = handle(fhIn), out = handle(fhOut);
+        if (flags != 0) throw FsException.of(Errno.EINVAL, "copy_file_range flags %d", flags);
+        if (!OpenFlags.readable(in.flags) || !OpenFlags.writable(out.flags) || (out.flags & OpenFlags.O_APPEND) != 0)
+            throw FsException.of(Errno.EBADF, "copy_file_range needs a readable source and a writable, non-append target");
+        OpenFile src = data(in), dst = data(out);
+        if (offIn < 0 || offOut < 0 || length < 0) throw FsException.of(Errno.EINVAL, "negative offset or length");
+        long want = Math.min(length, COPY_MAX), done = 0;
+        // Bytes are copied, not block objects shared: garbage collection counts each block as one inode's (ADR 0131).
+        int chunk = Math.max(volume.blockSize(), 1 << 20);
+        while (done < want) {
+            ByteBuffer b = src.read(in.caller, offIn + done, (int) Math.min(chunk, want - done), false);
+            if (!b.hasRemaining()) break;
+            int n = b.remaining();
+            dst.write(out.caller, offOut + done, b, false);
+            done += n;
+        }
+        return done;
     }
 
     @Override

@@ -114,6 +114,24 @@ public interface Vfs extends AutoCloseable {
     /** The last close of a handle: commits pending writes, then ends the open. The handle is gone even if this throws. */
     void release(long fh);
 
+    /** fallocate(2) {@code mode} bits this client knows. */
+    int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_ZERO_RANGE = 0x10;
+
+    /** fallocate(2) on an open file: allocate (extends the size unless KEEP_SIZE), PUNCH_HOLE, ZERO_RANGE. */
+    default void fallocate(long fh, int mode, long offset, long length) {
+        throw io.tarn.api.FsException.of(io.tarn.api.Errno.ENOSYS, "fallocate");
+    }
+
+    /** lseek(2) SEEK_DATA (3) or SEEK_HOLE (4); ENXIO past the end. */
+    default long lseek(long fh, long offset, int whence) {
+        throw io.tarn.api.FsException.of(io.tarn.api.Errno.ENOSYS, "lseek");
+    }
+
+    /** copy_file_range(2) between two open files; returns the bytes copied (0 at the end of the input). */
+    default long copyFileRange(long fhIn, long offIn, long fhOut, long offOut, long length, int flags) {
+        throw io.tarn.api.FsException.of(io.tarn.api.Errno.ENOSYS, "copy_file_range");
+    }
+
     /** Opens a directory for listing (ENOTDIR, EACCES). */
     long opendir(Caller c, long ino);
 

@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param spinMicros       after its queue runs dry a worker keeps trying to read for this long before it
  *                         sleeps in poll(2) (implies non-blocking queues as in poll mode); 0 = never spin.
  *                         Trades idle CPU for the wake-up of a sleeping worker (see ADR 0014)
+ * @param dontMask         the kernel leaves the umask to the filesystem (DONT_MASK), which applies it unless
+ *                         the parent directory has a default ACL
  */
 public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady, int maxWrite, int maxReadahead,
                          boolean asyncRead, boolean parallelDirops, boolean readdirplus, boolean readdirplusAuto,
@@ -25,7 +27,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
                          boolean exportSupport, boolean cacheSymlinks, boolean autoInvalData,
                          boolean handleKillpriv, boolean handleKillprivV2, boolean supplementaryGroups, boolean noOpenSupport,
                          long entryTimeoutNanos, long attrTimeoutNanos, int maxBackground,
-                         int congestionThreshold, int spinMicros) {
+                         int congestionThreshold, int spinMicros, boolean dontMask) {
 
     public static Builder builder() {
         return new Builder();
@@ -47,6 +49,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
         b.attrTimeoutNanos = attrTimeoutNanos; b.maxBackground = maxBackground;
         b.congestionThreshold = congestionThreshold;
         b.spinMicros = spinMicros;
+        b.dontMask = dontMask;
         return b;
     }
 
@@ -62,6 +65,7 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
         private long entryTimeoutNanos = 1_000_000_000L, attrTimeoutNanos = 1_000_000_000L;
         private int maxBackground = 64, congestionThreshold = 48;
         private int spinMicros = 0;
+        private boolean dontMask = false;
 
         public Builder workers(int n) { workers = Math.max(1, n); return this; }
         public Builder cloneQueues(boolean v) { cloneQueues = v; return this; }
@@ -87,13 +91,14 @@ public record FuseConfig(int workers, boolean cloneQueues, boolean handoffReady,
         public Builder maxBackground(int n) { maxBackground = n; return this; }
         public Builder congestionThreshold(int n) { congestionThreshold = n; return this; }
         public Builder spinMicros(int us) { spinMicros = Math.max(0, us); return this; }
+        public Builder dontMask(boolean v) { dontMask = v; return this; }
 
         public FuseConfig build() {
             return new FuseConfig(workers, cloneQueues, handoffReady, maxWrite, maxReadahead, asyncRead,
                     parallelDirops, readdirplus, readdirplusAuto, writebackCache, posixLocks, flockLocks,
                     atomicOTrunc, exportSupport, cacheSymlinks, autoInvalData, handleKillpriv,
                     handleKillprivV2, supplementaryGroups, noOpenSupport, entryTimeoutNanos, attrTimeoutNanos, maxBackground,
-                    congestionThreshold, spinMicros);
+                    congestionThreshold, spinMicros, dontMask);
         }
     }
 }

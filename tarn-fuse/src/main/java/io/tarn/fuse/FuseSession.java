@@ -277,6 +277,7 @@ public final class FuseSession implements AutoCloseable {
         if (c.handleKillprivV2()) want |= Proto.HANDLE_KILLPRIV_V2;
         if (c.supplementaryGroups()) want |= Proto.CREATE_SUPP_GROUP;
         if (c.noOpenSupport()) want |= Proto.NO_OPEN_SUPPORT;
+        if (c.dontMask()) want |= Proto.DONT_MASK;
         want |= Proto.ASYNC_DIO;
         long flags = want & kflags;
         int maxPages = Math.min(256, (c.maxWrite() + 4095) / 4096);

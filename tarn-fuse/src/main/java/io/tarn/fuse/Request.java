@@ -37,9 +37,13 @@ public final class Request {
         this.groups = groups;
     }
 
-    /** The caller's credentials; supplementary groups only on creating requests when the kernel sends them. */
+    /**
+     * The caller's credentials. Supplementary groups come with creating requests when the kernel sends
+     * them, otherwise from {@code /proc} for callers other than root (whose checks do not need them).
+     */
     public Caller caller() {
-        return new Caller(uid, gid, groups, pid);
+        int[] g = groups.length == 0 && uid != 0 && opcode != Opcode.INIT ? ProcGroups.of(pid, uid, gid) : groups;
+        return new Caller(uid, gid, g, pid);
     }
 
     public int uid() { return uid; }

@@ -31,7 +31,7 @@ final class BlockMaps {
 
     /** Writers that hold the file open were checked at open; others need write permission now. */
     static void checkWriter(VolumeTx t, long ino, InodeRecord r) {
-        if (!t.isOpenBySession(ino)) Permissions.check(t.caller, r, MetaService.W_OK, ino);
+        if (!t.isOpenBySession(ino)) Permissions.check(t, r, MetaService.W_OK, ino);
     }
 
     static Attr commit(VolumeTx t, long ino, List<BlockRef> blocks, long minSize, long mtimeNs) {
@@ -71,6 +71,18 @@ final class BlockMaps {
             }
         }
         return r.withSize(size);
+    }
+
+    static Attr punch(VolumeTx t, long ino, long fromIndex, long count) {
+        InodeRecord r = file(t, ino);
+        if (fromIndex < 0 || count < 0) throw FsException.of(Errno.EINVAL, "bad block range");
+        checkWriter(t, ino, r);
+        long to = fromIndex + count < fromIndex ? Long.MAX_VALUE : fromIndex + count;
+        t.dropBlocks(ino, fromIndex, to);
+        InodeRecord after = r.withTimes(r.atimeNs(), t.now, t.now);
+        if (!Permissions.isRoot(t.caller)) after = after.withoutSuidSgid();
+        t.updateInode(ino, r, after);
+        return after.attr(ino);
     }
 
     static long reserve(VolumeTx t, int count) {

@@ -390,16 +390,18 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public Attr mknod(Ctx ctx, long parent, String name, int mode, int rdev) {
-        int m = Namespace.checkMknodType(mode, Permissions.isRoot(ctx.caller()));
+        int umask = MetaService.umaskOf(mode);
+        int m = Namespace.checkMknodType(MetaService.modeOf(mode), Permissions.isRoot(ctx.caller()));
         long ino = inodeNumbers.next(volumeIdOf(ctx));
-        return mutate(ctx, "mknod", t -> Namespace.makeNode(t, parent, name, m, rdev, null, ino));
+        return mutate(ctx, "mknod", t -> Namespace.makeNode(t, parent, name, m, rdev, null, ino, umask));
     }
 
     @Override
     public Attr create(Ctx ctx, long parent, String name, int mode, int openFlags) {
+        int umask = MetaService.umaskOf(mode);
         long ino = inodeNumbers.next(volumeIdOf(ctx));
         return mutate(ctx, "create", t -> {
-            Attr a = Namespace.makeNode(t, parent, name, Attr.S_IFREG | (mode & 07777), 0, null, ino);
+            Attr a = Namespace.makeNode(t, parent, name, Attr.S_IFREG | (mode & 07777), 0, null, ino, umask);
             Sessions.addOpen(t, ino);
             return a;
         });
@@ -407,15 +409,16 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public Attr mkdir(Ctx ctx, long parent, String name, int mode) {
+        int umask = MetaService.umaskOf(mode);
         long ino = inodeNumbers.next(volumeIdOf(ctx));
-        return mutate(ctx, "mkdir", t -> Namespace.makeNode(t, parent, name, Attr.S_IFDIR | (mode & 07777), 0, null, ino));
+        return mutate(ctx, "mkdir", t -> Namespace.makeNode(t, parent, name, Attr.S_IFDIR | (mode & 07777), 0, null, ino, umask));
     }
 
     @Override
     public Attr symlink(Ctx ctx, long parent, String name, String target) {
         Names.checkTarget(target);
         long ino = inodeNumbers.next(volumeIdOf(ctx));
-        return mutate(ctx, "symlink", t -> Namespace.makeNode(t, parent, name, Attr.S_IFLNK | 0777, 0, target, ino));
+        return mutate(ctx, "symlink", t -> Namespace.makeNode(t, parent, name, Attr.S_IFLNK | 0777, 0, target, ino, -1));
     }
 
     @Override
@@ -552,6 +555,11 @@ public final class LocalMetaService implements MetaService {
     public Attr commitBlocks(Ctx ctx, long ino, List<BlockRef> blocks, long minSize, long mtimeNs) {
         if (blocks == null) throw FsException.of(Errno.EINVAL, "no block list given");
         return mutate(ctx, "commit", t -> BlockMaps.commit(t, ino, blocks, minSize, mtimeNs));
+    }
+
+    @Override
+    public Attr punchBlocks(Ctx ctx, long ino, long fromIndex, long count) {
+        return mutate(ctx, "punch", t -> BlockMaps.punch(t, ino, fromIndex, count));
     }
 
     @Override

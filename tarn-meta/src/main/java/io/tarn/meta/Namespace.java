@@ -24,7 +24,7 @@ final class Namespace {
         if (name == null) throw FsException.of(Errno.EINVAL, "no name given");
         if (name.getBytes(StandardCharsets.UTF_8).length > Names.NAME_MAX)
             throw FsException.of(Errno.ENAMETOOLONG, "name longer than %d bytes", Names.NAME_MAX);
-        Permissions.search(t.caller, p, parent);
+        Permissions.search(t, p, parent);
         if (name.equals(".")) return p.attr(parent);
         if (name.equals("..")) return p.parent() == 0 ? p.attr(parent) : t.attr(p.parent());
         long ino = name.isEmpty() || name.indexOf('/') >= 0 ? 0 : t.child(parent, name);
@@ -33,16 +33,18 @@ final class Namespace {
     }
 
     /** Creates a node of any type under {@code parent}; {@code ino} was allocated by the caller. */
-    static Attr makeNode(VolumeTx t, long parent, String name, int mode, int rdev, String target, long ino) {
+    /** {@code umask}: the caller's, when the client left it to the server (it yields to a default ACL); -1 if already applied. */
+    static Attr makeNode(VolumeTx t, long parent, String name, int mode, int rdev, String target, long ino, int umask) {
         InodeRecord p = t.dir(parent);
         Names.check(name);
-        Permissions.search(t.caller, p, parent);
+        Permissions.search(t, p, parent);
         if (t.child(parent, name) != 0) throw FsException.of(Errno.EEXIST, "%s exists", name);
-        Permissions.modifyDir(t.caller, p, parent);
+        Permissions.modifyDir(t, p, parent);
         int type = mode & Attr.S_IFMT;
         boolean dir = type == Attr.S_IFDIR;
         // mkdir(2) keeps only the permission and sticky bits; setgid comes from the parent below.
-        int perms = dir ? mode & 01777 : mode & 07777;
+        int asked = dir ? mode & 01777 : mode & 07777;
+        int perms = Acls.createMode(t, parent, asked, umask, type == Attr.S_IFLNK);
         int gid = t.caller.gid();
         if ((p.mode() & Attr.S_ISGID) != 0) {
             gid = p.gid();
@@ -57,6 +59,7 @@ final class Namespace {
                 t.now, t.now, t.now, dir ? parent : 0, target);
         if (dir && p.nlink() >= LINK_MAX) throw FsException.of(Errno.EMLINK, "too many subdirectories in %d", parent);
         t.addInode(ino, node);
+        Acls.inherit(t, parent, ino, node, asked);
         t.putDentry(parent, name, ino, type);
         t.putInode(parent, (dir ? p.withNlink(p.nlink() + 1) : p).withTimes(p.atimeNs(), t.now, t.now));
         return node.attr(ino);
@@ -81,9 +84,9 @@ final class Namespace {
         if (r.isDir()) throw FsException.of(Errno.EPERM, "cannot hard-link a directory");
         InodeRecord p = t.dir(newParent);
         Names.check(newName);
-        Permissions.search(t.caller, p, newParent);
+        Permissions.search(t, p, newParent);
         if (t.child(newParent, newName) != 0) throw FsException.of(Errno.EEXIST, "%s exists", newName);
-        Permissions.modifyDir(t.caller, p, newParent);
+        Permissions.modifyDir(t, p, newParent);
         if (r.nlink() == 0) throw FsException.of(Errno.ENOENT, "inode %d has been removed", ino);
         if (r.nlink() >= LINK_MAX) throw FsException.of(Errno.EMLINK, "inode %d has too many links", ino);
         t.putDentry(newParent, newName, ino, r.type());
@@ -96,10 +99,10 @@ final class Namespace {
     static void unlink(VolumeTx t, long parent, String name) {
         InodeRecord p = t.dir(parent);
         Names.check(name);
-        Permissions.search(t.caller, p, parent);
+        Permissions.search(t, p, parent);
         long ino = t.child(parent, name);
         if (ino == 0) throw FsException.of(Errno.ENOENT, "%s not found", name);
-        Permissions.modifyDir(t.caller, p, parent);
+        Permissions.modifyDir(t, p, parent);
         InodeRecord r = t.inode(ino);
         if (r.isDir()) throw FsException.of(Errno.EISDIR, "%s is a directory", name);
         Permissions.sticky(t.caller, p, r, name);
@@ -111,10 +114,10 @@ final class Namespace {
     static void rmdir(VolumeTx t, long parent, String name) {
         InodeRecord p = t.dir(parent);
         Names.check(name);
-        Permissions.search(t.caller, p, parent);
+        Permissions.search(t, p, parent);
         long ino = t.child(parent, name);
         if (ino == 0) throw FsException.of(Errno.ENOENT, "%s not found", name);
-        Permissions.modifyDir(t.caller, p, parent);
+        Permissions.modifyDir(t, p, parent);
         InodeRecord r = t.inode(ino);
         if (!r.isDir()) throw FsException.of(Errno.ENOTDIR, "%s is not a directory", name);
         Permissions.sticky(t.caller, p, r, name);
@@ -126,7 +129,7 @@ final class Namespace {
 
     static DirPage readDir(VolumeTx t, long ino, String after, int limit, boolean plus) {
         InodeRecord d = t.dir(ino);
-        Permissions.check(t.caller, d, MetaService.R_OK, ino);
+        Permissions.check(t, d, MetaService.R_OK, ino);
         if (limit <= 0) throw FsException.of(Errno.EINVAL, "readdir limit must be positive");
         limit = Math.min(limit, MAX_PAGE);
         List<VolumeTx.Dentry> page = t.dentries(ino, after, limit + 1);

@@ -18,32 +18,38 @@ final class Permissions {
         return isRoot(c) || c.uid() == r.uid();
     }
 
-    /** Whether {@code c} may access {@code r} with access(2) bits {@code mask}. */
-    static boolean allowed(Caller c, InodeRecord r, int mask) {
+    /**
+     * Whether the transaction's caller may access inode {@code ino} ({@code r}) with access(2) bits
+     * {@code mask}: root, then the owner's mode bits, then the POSIX access ACL if the inode has one
+     * (read only for callers other than the owner: the owner's class is the same with or without it),
+     * else the group or other bits with the supplementary groups counted.
+     */
+    static boolean allowed(VolumeTx t, long ino, InodeRecord r, int mask) {
+        Caller c = t.caller;
         mask &= 7;
         if (isRoot(c)) {
             // Root may read and write anything, and execute if anyone may (directories: always search).
             if ((mask & MetaService.X_OK) == 0 || r.isDir()) return true;
             return (r.mode() & 0111) != 0;
         }
-        int bits;
-        if (c.uid() == r.uid()) bits = (r.mode() >> 6) & 7;
-        else if (c.inGroup(r.gid())) bits = (r.mode() >> 3) & 7;
-        else bits = r.mode() & 7;
+        if (c.uid() == r.uid()) return (((r.mode() >> 6) & 7) & mask) == mask;
+        PosixAcl acl = Acls.access(t, ino, r);
+        if (acl != null) return acl.allows(c, r.gid(), mask);
+        int bits = c.inGroup(r.gid()) ? (r.mode() >> 3) & 7 : r.mode() & 7;
         return (bits & mask) == mask;
     }
 
-    static void check(Caller c, InodeRecord r, int mask, long ino) {
-        if (!allowed(c, r, mask)) throw FsException.of(Errno.EACCES, "access %o to inode %d refused", mask, ino);
+    static void check(VolumeTx t, InodeRecord r, int mask, long ino) {
+        if (!allowed(t, ino, r, mask)) throw FsException.of(Errno.EACCES, "access %o to inode %d refused", mask, ino);
     }
 
-    static void search(Caller c, InodeRecord dir, long ino) {
-        check(c, dir, MetaService.X_OK, ino);
+    static void search(VolumeTx t, InodeRecord dir, long ino) {
+        check(t, dir, MetaService.X_OK, ino);
     }
 
     /** Write and search permission on a directory, as adding or removing a name needs. */
-    static void modifyDir(Caller c, InodeRecord dir, long ino) {
-        check(c, dir, MetaService.W_OK | MetaService.X_OK, ino);
+    static void modifyDir(VolumeTx t, InodeRecord dir, long ino) {
+        check(t, dir, MetaService.W_OK | MetaService.X_OK, ino);
     }
 
     /** In a sticky directory only the owner of the entry or of the directory (or root) may remove or rename it. */
@@ -69,7 +75,7 @@ final class Permissions {
 
     /** open(2) flag values on Linux x86_64 that the metadata server interprets. */
     static final class OpenFlags {
-        static final int O_ACCMODE = 3, O_WRONLY = 1, O_RDWR = 2, O_TRUNC = 01000;
+        static final int O_ACCMODE = 3, O_WRONLY = 1, O_RDWR = 2, O_TRUNC = 01000, O_NOATIME = 01000000;
 
         private OpenFlags() {}
     }

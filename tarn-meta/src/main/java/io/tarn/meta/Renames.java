@@ -17,15 +17,15 @@ final class Renames {
         InodeRecord dst = parent == newParent ? src : t.dir(newParent);
         Names.check(name);
         Names.check(newName);
-        Permissions.search(t.caller, src, parent);
-        Permissions.search(t.caller, dst, newParent);
+        Permissions.search(t, src, parent);
+        Permissions.search(t, dst, newParent);
         long ino = t.child(parent, name);
         if (ino == 0) throw FsException.of(Errno.ENOENT, "%s not found", name);
         long victim = t.child(newParent, newName);
         if (exchange && victim == 0) throw FsException.of(Errno.ENOENT, "%s not found", newName);
         if (noReplace && victim != 0) throw FsException.of(Errno.EEXIST, "%s exists", newName);
-        Permissions.modifyDir(t.caller, src, parent);
-        Permissions.modifyDir(t.caller, dst, newParent);
+        Permissions.modifyDir(t, src, parent);
+        Permissions.modifyDir(t, dst, newParent);
         InodeRecord moving = t.inode(ino);
         InodeRecord replaced = victim == 0 ? null : t.inode(victim);
         Permissions.sticky(t.caller, src, moving, name);
@@ -92,6 +92,6 @@ final class Renames {
             InodeRecord r = t.inode(p);
             p = r.parent() == p ? 0 : r.parent();
         }
-        Permissions.check(t.caller, dir, MetaService.W_OK, ino);
+        Permissions.check(t, dir, MetaService.W_OK, ino);
     }
 }

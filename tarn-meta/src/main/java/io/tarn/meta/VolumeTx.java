@@ -180,8 +180,13 @@ final class VolumeTx {
 
     /** Drops every block with index >= {@code fromIndex} into the garbage space. */
     void dropBlocks(long ino, long fromIndex) {
+        dropBlocks(ino, fromIndex, Long.MAX_VALUE);
+    }
+
+    /** Drops the blocks with index in {@code [fromIndex, toIndex)} into the garbage space. */
+    void dropBlocks(long ino, long fromIndex, long toIndex) {
         while (true) {
-            List<BlockRef> page = blocks(ino, fromIndex, Long.MAX_VALUE, 1024);
+            List<BlockRef> page = blocks(ino, fromIndex, toIndex, 1024);
             for (BlockRef b : page) {
                 garbage(ino, b);
                 w().delete(Keys.block(vol, ino, b.index()));

@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Extended attributes with Linux namespace rules (user., trusted., security.; system. unsupported). */
+/**
+ * Extended attributes with Linux namespace rules (user., trusted., security., and of system. the two
+ * POSIX ACLs, see {@link Acls}; other system. names are unsupported).
+ */
 final class Xattrs {
     static final int NAME_MAX = 255, VALUE_MAX = 65536;
 
@@ -20,19 +23,22 @@ final class Xattrs {
         int len = name == null ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
         if (len == 0 || len > NAME_MAX) throw FsException.of(Errno.ERANGE, "xattr name length %d", len);
         if (name.indexOf('\0') >= 0) throw FsException.of(Errno.EINVAL, "xattr name contains NUL");
-        if (!name.startsWith("user.") && !name.startsWith("trusted.") && !name.startsWith("security."))
+        if (!name.startsWith("user.") && !name.startsWith("trusted.") && !name.startsWith("security.") && !PosixAcl.isAclName(name))
             throw FsException.of(Errno.ENOTSUP, "unsupported xattr namespace: %s", name);
     }
 
     private static void checkAccess(VolumeTx t, long ino, InodeRecord r, String name, boolean write) {
-        if (name.startsWith("trusted.")) {
+        if (PosixAcl.isAclName(name)) {
+            // Anyone who can reach the inode may read its ACLs; changing them is the owner's.
+            if (write) Permissions.owner(t.caller, r, ino);
+        } else if (name.startsWith("trusted.")) {
             if (!Permissions.isRoot(t.caller)) throw FsException.of(write ? Errno.EPERM : Errno.ENODATA, "trusted xattrs are root's");
         } else if (name.startsWith("user.")) {
             if (!r.isFile() && !r.isDir())
                 throw FsException.of(write ? Errno.EPERM : Errno.ENODATA, "user xattrs only on files and directories");
             if (write && r.isDir() && (r.mode() & Attr.S_ISVTX) != 0 && !Permissions.isOwner(t.caller, r))
                 throw FsException.of(Errno.EPERM, "sticky directory owned by another user");
-            Permissions.check(t.caller, r, write ? MetaService.W_OK : MetaService.R_OK, ino);
+            Permissions.check(t, r, write ? MetaService.W_OK : MetaService.R_OK, ino);
         } else if (write) {
             Permissions.owner(t.caller, r, ino);
         }
@@ -59,6 +65,10 @@ final class Xattrs {
         boolean present = t.kv.get(key) != null;
         if ((flags & MetaService.XATTR_CREATE) != 0 && present) throw FsException.of(Errno.EEXIST, "xattr %s exists", name);
         if ((flags & MetaService.XATTR_REPLACE) != 0 && !present) throw FsException.of(Errno.ENODATA, "no xattr %s", name);
+        if (PosixAcl.isAclName(name)) {
+            Acls.set(t, ino, r, name, value);
+            return;
+        }
         t.w().put(key, value);
         t.putInode(ino, r.withCtime(t.now));
     }

@@ -307,6 +307,12 @@ final class CallDispatcher {
                 in.end();
                 out.attr(svc.commitBlocks(c, ino, blocks, minSize, mtimeNs));
             }
+            case PUNCH_BLOCKS -> {
+                Ctx c = in.ctx();
+                long ino = in.i64(), from = in.i64(), count = in.i64();
+                in.end();
+                out.attr(svc.punchBlocks(c, ino, from, count));
+            }
             case RESERVE_BLOCK_IDS -> {
                 Ctx c = in.ctx();
                 int count = in.i32();

@@ -30,7 +30,8 @@ enum Op {
     TEST_LOCK(80, Retry.SAFE), SET_LOCK(81, Retry.SAFE), CANCEL_LOCK_WAIT(82, Retry.SAFE),
     RELEASE_LOCKS(83, Retry.SAFE), RECLAIM_LOCKS(84, Retry.SAFE),
     // Coherence (ADR 0120): a long poll of the change feed, asked on a connection of its own.
-    CHANGES(90, Retry.SAFE), XATTR_HOLDERS(91, Retry.SAFE);
+    CHANGES(90, Retry.SAFE), XATTR_HOLDERS(91, Retry.SAFE),
+    PUNCH_BLOCKS(100, Retry.REQUEST_ID);
 
     /** How a call may be sent again after a lost reply. */
     enum Retry {

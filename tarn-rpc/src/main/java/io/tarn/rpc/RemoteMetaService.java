@@ -381,6 +381,11 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
     }
 
     @Override
+    public Attr punchBlocks(Ctx ctx, long ino, long fromIndex, long count) {
+        return call(Op.PUNCH_BLOCKS, mutation(Op.PUNCH_BLOCKS, ctx).i64(ino).i64(fromIndex).i64(count), WireIn::attr);
+    }
+
+    @Override
     public long reserveBlockIds(Ctx ctx, int count) {
         return call(Op.RESERVE_BLOCK_IDS, mutation(Op.RESERVE_BLOCK_IDS, ctx).i32(count), WireIn::i64);
     }

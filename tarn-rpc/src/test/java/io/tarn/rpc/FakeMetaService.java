@@ -289,6 +289,15 @@ final class FakeMetaService implements MetaService {
     }
 
     @Override
+    public Attr punchBlocks(Ctx ctx, long ino, long fromIndex, long count) {
+        return once(ctx, () -> {
+            Node n = node(ino);
+            n.blocks().subMap(fromIndex, true, fromIndex + count < fromIndex ? Long.MAX_VALUE : fromIndex + count, false).clear();
+            return n.attr();
+        });
+    }
+
+    @Override
     public Attr commitBlocks(Ctx ctx, long ino, List<BlockRef> blocks, long minSize, long mtimeNs) {
         return once(ctx, () -> {
             Node n = node(ino);

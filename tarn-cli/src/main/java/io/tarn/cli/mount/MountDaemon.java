@@ -137,7 +137,11 @@ public final class MountDaemon {
         // Locks go to the metadata server, so they hold across every client of the volume (ADR 0110).
         // readdirplus on every page, not only the first (auto): `ls -l` of a large directory then stats
         // every entry from what the listing already brought, instead of one LOOKUP per name (issue 6).
-        return FuseConfig.builder().readdirplus(true, false).posixLocks(true).flockLocks(true).build();
+        // The server also applies the umask (it yields to default ACLs) and clears suid/sgid on write,
+        // truncate and chown (KILLPRIV_V2): the kernel's own clearing would be a chmod by the writer,
+        // which the server must refuse to anyone but the owner (ADR 0130).
+        return FuseConfig.builder().readdirplus(true, false).posixLocks(true).flockLocks(true)
+                .dontMask(true).handleKillprivV2(true).build();
     }
 
 }

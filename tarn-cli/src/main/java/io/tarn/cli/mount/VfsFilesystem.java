@@ -1,10 +1,12 @@
 package io.tarn.cli.mount;
 
 import io.tarn.api.Attr;
+import io.tarn.api.MetaService;
 import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
 import io.tarn.client.Vfs;
 import io.tarn.fuse.Attributes;
+import io.tarn.fuse.Connection;
 import io.tarn.fuse.Created;
 import io.tarn.fuse.Data;
 import io.tarn.fuse.Deferred;
@@ -18,6 +20,7 @@ import io.tarn.fuse.FsStats;
 import io.tarn.fuse.FuseFilesystem;
 import io.tarn.fuse.Opened;
 import io.tarn.fuse.Request;
+import io.tarn.fuse.proto.Proto;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -47,6 +50,8 @@ public final class VfsFilesystem implements FuseFilesystem {
      * default (1 s) applies.
      */
     static final long PUSHED_TIMEOUT_NANOS = 10_000_000_000L;
+    /** The kernel left the umask to us (DONT_MASK): the server applies it unless a default ACL rules. */
+    private volatile boolean serverUmask;
 
     public VfsFilesystem(Vfs vfs) {
         this.vfs = vfs;
@@ -117,6 +122,15 @@ public final class VfsFilesystem implements FuseFilesystem {
     }
 
     @Override
+    public void init(Connection connection) {
+        serverUmask = connection.has(Proto.DONT_MASK);
+    }
+
+    private int mode(int mode, int umask) {
+        return serverUmask ? MetaService.withUmask(mode, umask) : mode;
+    }
+
+    @Override
     public void destroy() {
         slow.close();
     }
@@ -156,13 +170,13 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public Entry mknod(Request r, long parent, String name, int mode, int rdev, int umask) {
         long stamp = vfs.changeStamp();
-        return entry(parent, name, vfs.mknod(r.caller(), ino(parent), name, mode, rdev), stamp);
+        return entry(parent, name, vfs.mknod(r.caller(), ino(parent), name, mode(mode, umask), rdev), stamp);
     }
 
     @Override
     public Entry mkdir(Request r, long parent, String name, int mode, int umask) {
         long stamp = vfs.changeStamp();
-        return entry(parent, name, vfs.mkdir(r.caller(), ino(parent), name, mode), stamp);
+        return entry(parent, name, vfs.mkdir(r.caller(), ino(parent), name, mode(mode, umask)), stamp);
     }
 
     @Override
@@ -197,7 +211,7 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public Created create(Request r, long parent, String name, int mode, int umask, int flags) {
         long stamp = vfs.changeStamp();
-        Vfs.Created c = vfs.create(r.caller(), ino(parent), name, mode, flags);
+        Vfs.Created c = vfs.create(r.caller(), ino(parent), name, mode(mode, umask), flags);
         return new Created(entry(parent, name, c.attr(), stamp), Opened.of(c.fh()));
     }
 
@@ -265,6 +279,27 @@ public final class VfsFilesystem implements FuseFilesystem {
             vfs.release(fh);
             return null;
         });
+    }
+
+    @Override
+    public void fallocate(Request r, long ino, long fh, int mode, long offset, long length) {
+        later(r, () -> {
+            vfs.fallocate(fh, mode, offset, length);
+            return null;
+        });
+    }
+
+    @Override
+    public long lseek(Request r, long ino, long fh, long offset, int whence) {
+        later(r, () -> vfs.lseek(fh, offset, whence));
+        return 0;
+    }
+
+    @Override
+    public long copyFileRange(Request r, long inoIn, long fhIn, long offIn, long inoOut, long fhOut,
+                              long offOut, long length, int flags) {
+        later(r, () -> vfs.copyFileRange(fhIn, offIn, fhOut, offOut, length, flags));
+        return 0;
     }
 
     @Override

@@ -242,6 +242,11 @@ public final class EncryptedNames implements MetaService {
     }
 
     @Override
+    public Attr punchBlocks(Ctx ctx, long ino, long fromIndex, long count) {
+        return d.punchBlocks(ctx, ino, fromIndex, count);
+    }
+
+    @Override
     public long reserveBlockIds(Ctx ctx, int count) {
         return d.reserveBlockIds(ctx, count);
     }

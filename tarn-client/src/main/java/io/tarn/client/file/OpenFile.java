@@ -411,6 +411,107 @@ public final class OpenFile {
         }
     }
 
+    // ---- holes -----------------------------------------------------------------------------------
+
+    /**
+     * Turns {@code [offset, offset+length)} (clipped to the size) into zeros that take no space: whole
+     * blocks become holes on the server; the partial blocks at either end get zeros written, unless they
+     * are holes already. Pending writes are committed first and the result is committed before it returns.
+     */
+    public void punch(Caller caller, long offset, long length) {
+        if (offset < 0 || length <= 0) throw FsException.of(Errno.EINVAL, "bad range %d+%d", offset, length);
+        truncation.writeLock().lock();
+        try {
+            flush(caller);
+            long size;
+            lock.lock();
+            try {
+                checkOpen();
+                size = this.size;
+            } finally {
+                lock.unlock();
+            }
+            long end = Math.min(size, offset + length < 0 ? Long.MAX_VALUE : offset + length);
+            if (offset >= end) return;
+            long first = (offset + blockSize - 1) / blockSize;
+            // The last block counts as whole when the range reaches the end of the file.
+            long last = end == size ? (end + blockSize - 1) / blockSize : end / blockSize;
+            if (first < last) {
+                Attr a = meta.punchBlocks(contexts.apply(caller), ino, first, last - first);
+                lastCommit = a;
+                lock.lock();
+                try {
+                    map.clear();
+                } finally {
+                    lock.unlock();
+                }
+            }
+            zeroPart(caller, offset, Math.min(end, first * blockSize));
+            if (last >= first) zeroPart(caller, Math.max(offset, last * blockSize), end);
+            flush(caller);
+        } finally {
+            truncation.writeLock().unlock();
+        }
+    }
+
+    /** Writes zeros over {@code [from, to)} inside one block, unless that block is a hole. */
+    private void zeroPart(Caller caller, long from, long to) {
+        if (from >= to) return;
+        long index = from / blockSize;
+        BlockRef ref;
+        lock.lock();
+        try {
+            ref = map.get(contexts.apply(caller), index);
+        } finally {
+            lock.unlock();
+        }
+        if (ref == null || index * blockSize + ref.length() <= from) return; // zeros there already
+        writeAt(caller, from, ByteBuffer.allocate((int) (to - from)));
+    }
+
+    /**
+     * lseek(2) SEEK_DATA ({@code hole} false) or SEEK_HOLE from {@code offset}, from the committed block map
+     * after committing pending writes: a hole is an absent block, so data and holes are found with the
+     * volume's block size as granularity. ENXIO at or past the end, or when no data follows.
+     */
+    public long seek(Caller caller, long offset, boolean hole) {
+        if (offset < 0) throw FsException.of(Errno.ENXIO, "negative offset");
+        flush(caller);
+        long size;
+        lock.lock();
+        try {
+            checkOpen();
+            size = this.size;
+        } finally {
+            lock.unlock();
+        }
+        if (offset >= size) throw FsException.of(Errno.ENXIO, "offset %d is at or past the end (%d)", offset, size);
+        long expected = offset / blockSize, lastIndex = (size - 1) / blockSize;
+        Ctx ctx = contexts.apply(caller);
+        while (expected <= lastIndex) {
+            List<BlockRef> page = meta.blocks(ctx, ino, expected, 1024);
+            for (BlockRef r : page) {
+                if (r.index() > lastIndex) break;
+                if (!hole) return Math.max(offset, r.index() * blockSize);
+                if (r.index() > expected) return Math.max(offset, expected * blockSize);
+                expected = r.index() + 1;
+            }
+            if (page.size() < 1024 || page.getLast().index() > lastIndex) break;
+        }
+        if (!hole) throw FsException.of(Errno.ENXIO, "no data after offset %d", offset);
+        return Math.min(size, Math.max(offset, expected * blockSize));
+    }
+
+    /** The size as this client sees it (with unflushed writes). */
+    public long size() {
+        lock.lock();
+        try {
+            return size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- reading ---------------------------------------------------------------------------------
 
     /**

@@ -45,6 +45,22 @@ public abstract class DataContract extends AttrContract {
     }
 
     @Test
+    void punchedBlocksBecomeHolesAndTheSizeStays() {
+        Attr f = meta.create(root(), root, "punched", 0644, O_RDWR);
+        BlockRef b0 = block(0, BLOCK), b1 = block(1, BLOCK), b2 = block(2, BLOCK), b3 = block(3, 10);
+        meta.commitBlocks(root(), f.ino(), List.of(b0, b1, b2, b3), 3L * BLOCK + 10, 0);
+        Attr a = meta.punchBlocks(root(), f.ino(), 1, 2);
+        assertEquals(3L * BLOCK + 10, a.size());
+        assertEquals(List.of(b0, b3), meta.blocks(root(), f.ino(), 0, 10));
+        meta.punchBlocks(root(), f.ino(), 3, Long.MAX_VALUE);
+        assertEquals(List.of(b0), meta.blocks(root(), f.ino(), 0, 10));
+        expect(Errno.EINVAL, () -> meta.punchBlocks(root(), f.ino(), -1, 1));
+        Attr d = meta.mkdir(root(), root, "punch-dir", 0755);
+        expect(Errno.EISDIR, () -> meta.punchBlocks(root(), d.ino(), 0, 1));
+        meta.release(root(), f.ino());
+    }
+
+    @Test
     void writesClearSetuidForUnprivilegedWriters() {
         Ctx alice = user(1000, 1000);
         Attr f = meta.create(alice, openDir("d"), "f", 0755, O_RDWR);
