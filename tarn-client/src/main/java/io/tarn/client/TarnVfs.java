@@ -430,8 +430,13 @@ public final class TarnVfs implements Vfs {
         h.ctimeNs = a.ctimeNs();
         if (file != null) {
             Long seen = seenVersions.put(a.ino(), version(a));
-            // Reads served from the kernel's cache never reach here: drop it when a read must update atime.
-            h.keepCache = !truncated && seen != null && seen == version(a) && !atimeDue(h);
+            h.keepCache = !truncated && seen != null && seen == version(a);
+            // Reads served from the kernel's cache never reach this client: a kept cache takes its atime
+            // update at the open (relatime needs one at most), strictatime gives up the kept cache.
+            if (h.keepCache && atimeDue(h)) {
+                if (config.atime() == ClientConfig.Atime.STRICTATIME) h.keepCache = false;
+                else touchAtime(h);
+            }
         }
         handles.put(fh, h);
         return fh;
@@ -697,7 +702,8 @@ public final class TarnVfs implements Vfs {
                     if (p) learnXattrs(d.caller, page, stamp);
                     return page;
                 },
-                () -> meta.getAttr(ctx(d.caller), d.ino), () -> meta.lookup(ctx(d.caller), d.ino, ".."));
+                // ".." is listed with read permission alone, as on ext4; a lookup would need search permission.
+                () -> meta.getAttr(ctx(d.caller), d.ino), () -> meta.lookup(ctx(Caller.ROOT), d.ino, ".."));
     }
 
     @Override
