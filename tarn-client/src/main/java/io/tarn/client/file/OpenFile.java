@@ -469,6 +469,8 @@ public final class OpenFile {
         writeAt(caller, from, ByteBuffer.allocate((int) (to - from)));
     }
 
+    private static final int SEEK_WINDOW = 65536;
+
     /**
      * lseek(2) SEEK_DATA ({@code hole} false) or SEEK_HOLE from {@code offset}, from the committed block map
      * after committing pending writes: a hole is an absent block, so data and holes are found with the
@@ -488,15 +490,16 @@ public final class OpenFile {
         if (offset >= size) throw FsException.of(Errno.ENXIO, "offset %d is at or past the end (%d)", offset, size);
         long expected = offset / blockSize, lastIndex = (size - 1) / blockSize;
         Ctx ctx = contexts.apply(caller);
+        // The block map is asked in windows of indexes: a sparse terabyte is a few calls.
         while (expected <= lastIndex) {
-            List<BlockRef> page = meta.blocks(ctx, ino, expected, 1024);
-            for (BlockRef r : page) {
-                if (r.index() > lastIndex) break;
+            long windowEnd = Math.min(lastIndex + 1, expected + SEEK_WINDOW);
+            for (BlockRef r : meta.blocks(ctx, ino, expected, (int) (windowEnd - expected))) {
                 if (!hole) return Math.max(offset, r.index() * blockSize);
                 if (r.index() > expected) return Math.max(offset, expected * blockSize);
                 expected = r.index() + 1;
             }
-            if (page.size() < 1024 || page.getLast().index() > lastIndex) break;
+            if (hole && expected < windowEnd) break;
+            expected = Math.max(expected, windowEnd);
         }
         if (!hole) throw FsException.of(Errno.ENXIO, "no data after offset %d", offset);
         return Math.min(size, Math.max(offset, expected * blockSize));
