@@ -430,13 +430,10 @@ public final class TarnVfs implements Vfs {
         h.ctimeNs = a.ctimeNs();
         if (file != null) {
             Long seen = seenVersions.put(a.ino(), version(a));
-            h.keepCache = !truncated && seen != null && seen == version(a);
-            // Reads served from the kernel's cache never reach this client: a kept cache takes its atime
-            // update at the open (relatime needs one at most), strictatime gives up the kept cache.
-            if (h.keepCache && atimeDue(h)) {
-                if (config.atime() == ClientConfig.Atime.STRICTATIME) h.keepCache = false;
-                else touchAtime(h);
-            }
+            // Reads served from the kernel's cache never reach this client: when a read must update atime
+            // (relatime: once after each change), the pages go, so the read comes here and the kernel then
+            // refetches the attributes it marks stale after a READ.
+            h.keepCache = !truncated && seen != null && seen == version(a) && !atimeDue(h);
         }
         handles.put(fh, h);
         return fh;

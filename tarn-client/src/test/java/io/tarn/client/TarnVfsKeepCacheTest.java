@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.*;
 @Timeout(30)
 class TarnVfsKeepCacheTest {
     private final VfsFixture fx = new VfsFixture("lz4");
-    private final TarnVfs a = fx.client(), b = fx.client();
+    private final ClientConfig noatime = ClientConfig.DEFAULTS.withAtime(ClientConfig.Atime.NOATIME);
+    private final TarnVfs a = fx.client(noatime), b = fx.client(noatime);
     private final Caller c = Caller.ROOT;
 
     @AfterEach
@@ -43,5 +44,21 @@ class TarnVfsKeepCacheTest {
         assertFalse(openKeeps(a, ino, OpenFlags.O_RDONLY), "changed by another client: pages dropped");
         assertTrue(openKeeps(a, ino, OpenFlags.O_RDONLY));
         assertFalse(openKeeps(a, ino, OpenFlags.O_RDWR | OpenFlags.O_TRUNC), "a truncating open never keeps");
+    }
+
+    @Test
+    void relatimeDropsThePagesOnceSoTheReadUpdatesAtime() {
+        TarnVfs r = fx.client(ClientConfig.DEFAULTS);
+        Vfs.Created f = r.create(c, r.rootIno(), "g", 0644, OpenFlags.O_RDWR);
+        r.write(f.fh(), 0, buf(pattern(5000, 1)));
+        r.release(f.fh());
+        long ino = f.attr().ino();
+        assertFalse(openKeeps(r, ino, OpenFlags.O_RDONLY), "atime is due after the write: the read must reach the client");
+        long fh = r.open(c, ino, OpenFlags.O_RDONLY);
+        long before = r.getattr(c, ino).atimeNs();
+        r.read(fh, 0, 10);
+        r.release(fh);
+        assertTrue(r.getattr(c, ino).atimeNs() > before, "the read updated atime");
+        assertTrue(openKeeps(r, ino, OpenFlags.O_RDONLY), "atime newer than mtime: pages kept again");
     }
 }

@@ -75,7 +75,7 @@ final class Attributes {
         if (!t.isOpenBySession(ino)) Permissions.check(t, r, MetaService.R_OK, ino);
         long a = r.atimeNs();
         boolean due = c.has(SetAttr.ATIME_NOW) || a <= r.mtimeNs() || a <= r.ctimeNs() || t.now - a >= RELATIME_AGE_NS;
-        if (!due || t.now <= a) return r.attr(ino);
+        if (!due || t.now == a) return r.attr(ino);
         InodeRecord after = r.withTimes(t.now, r.mtimeNs(), r.ctimeNs());
         t.updateInode(ino, r, after);
         return after.attr(ino);
