@@ -326,6 +326,11 @@ final class TokenGuard implements MetaService, TokenAdmin {
     }
 
     @Override
+    public Attr punchBlocks(Ctx ctx, long ino, long fromIndex, long count) {
+        return svc.punchBlocks(write(ctx), ino, fromIndex, count);
+    }
+
+    @Override
     public long reserveBlockIds(Ctx ctx, int count) {
         return svc.reserveBlockIds(write(ctx), count);
     }
