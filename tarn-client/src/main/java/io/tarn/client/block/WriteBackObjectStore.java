@@ -345,8 +345,9 @@ public final class WriteBackObjectStore implements ObjectStore {
     @Override
     public Stream<ObjectInfo> list(String prefix, String startAfter) {
         TreeMap<String, ObjectInfo> mine = new TreeMap<>();
+        String p = prefix == null ? "" : prefix; // null lists everything, as for any store
         staged.forEach((k, e) -> {
-            if (k.startsWith(prefix) && (startAfter == null || k.compareTo(startAfter) > 0))
+            if (k.startsWith(p) && (startAfter == null || k.compareTo(startAfter) > 0))
                 mine.put(k, new ObjectInfo(k, e.size - StagedFile.TRAILER, System.currentTimeMillis()));
         });
         Stream<ObjectInfo> theirs = store.list(prefix, startAfter);

@@ -114,6 +114,26 @@ class WriteBackObjectStoreTest {
     }
 
     @Test
+    void listingsShowStagedObjectsInKeyOrderWithTheStoresOwn() throws Exception {
+        mem.put("v/b/2", ByteBuffer.wrap(object(2)));
+        CountDownLatch uploads = store.hold(Op.PUT);
+        WriteBackObjectStore wb = open(1 << 20, 0, Duration.ofSeconds(30));
+        wb.put("v/b/1", ByteBuffer.wrap(object(1)));
+        wb.put("v/b/3", ByteBuffer.wrap(object(3)));
+        wb.put("w/x", ByteBuffer.wrap(object(4)));
+        try (Stream<io.tarn.api.ObjectInfo> s = wb.list(null, null)) {
+            assertEquals(java.util.List.of("v/b/1", "v/b/2", "v/b/3", "w/x"), s.map(io.tarn.api.ObjectInfo::key).toList());
+        }
+        try (Stream<io.tarn.api.ObjectInfo> s = wb.list("v/", "v/b/1")) {
+            assertEquals(java.util.List.of("v/b/2", "v/b/3"), s.map(io.tarn.api.ObjectInfo::key).toList());
+        }
+        assertEquals(SIZE, wb.head("v/b/3").orElseThrow().size());
+        uploads.countDown();
+        assertTrue(wb.drain(Duration.ofSeconds(30)));
+        wb.close();
+    }
+
+    @Test
     void aDiskBelowItsFreeSpaceFloorWritesThrough() throws Exception {
         WriteBackObjectStore wb = open(1 << 20, Long.MAX_VALUE / 4, Duration.ofSeconds(30));
         wb.put("v/b/5", ByteBuffer.wrap(object(5)));
