@@ -70,6 +70,20 @@ public interface MetaService extends AutoCloseable {
         throw FsException.of(Errno.ENOTSUP, "this metadata service cannot rotate volume keys");
     }
 
+    /**
+     * Sets a volume's quota (ADR 0133): the most bytes its files' blocks may hold and the most inodes it
+     * may have; 0 removes a limit, -1 leaves it as it is. A limit below the current usage is accepted and
+     * refuses any growth (EDQUOT) until usage falls under it. Returns the volume's usage and quota.
+     */
+    default StatFs setVolumeQuota(String name, long quotaBytes, long quotaInodes) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service has no quotas");
+    }
+
+    /** A volume's usage and quota, as statfs reports them to its mounts; ENOENT if unknown. */
+    default StatFs volumeQuota(String name) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service has no quotas");
+    }
+
     /** Live bytes and bytes held only for time travel; ENOENT if unknown. */
     default VolumeUsage volumeUsage(String name) {
         throw FsException.of(Errno.ENOTSUP, "this metadata service does not report volume usage");
@@ -194,6 +208,10 @@ public interface MetaService extends AutoCloseable {
     /** Ends one open of this session; the last release of an unlinked inode deletes it. */
     void release(Ctx ctx, long ino);
 
+    /**
+     * The volume's usage (bytes of the blocks of its current files, holes and history excluded; inodes)
+     * and its quota (0: none).
+     */
     StatFs statFs(Ctx ctx);
 
     // ---- data ----------------------------------------------------------------------------------

@@ -237,6 +237,16 @@ final class AtInstantMetaService implements MetaService {
     }
 
     @Override
+    public StatFs setVolumeQuota(String name, long quotaBytes, long quotaInodes) {
+        return d.setVolumeQuota(name, quotaBytes, quotaInodes);
+    }
+
+    @Override
+    public StatFs volumeQuota(String name) {
+        return d.volumeQuota(name);
+    }
+
+    @Override
     public VolumeUsage volumeUsage(String name) {
         return d.volumeUsage(name);
     }

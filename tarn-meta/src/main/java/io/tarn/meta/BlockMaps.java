@@ -41,9 +41,7 @@ final class BlockMaps {
         for (BlockRef b : blocks) {
             if (b.index() < 0 || b.length() < 0 || b.length() > bs || b.blockId() <= 0)
                 throw FsException.of(Errno.EINVAL, "bad block %s", b);
-            BlockRef old = t.block(ino, b.index());
-            if (old != null && old.blockId() != b.blockId()) t.garbage(ino, old);
-            t.w().put(Keys.block(t.vol, ino, b.index()), VolumeTx.encodeBlock(b));
+            t.putBlock(ino, b);
         }
         long time = mtimeNs == 0 ? t.now : mtimeNs;
         InodeRecord after = r.withSize(Math.max(r.size(), minSize)).withTimes(r.atimeNs(), time, time);
@@ -66,8 +64,7 @@ final class BlockMaps {
             if (tail != 0) {
                 BlockRef last = t.block(ino, keep - 1);
                 if (last != null && last.length() > tail)
-                    t.w().put(Keys.block(t.vol, ino, last.index()), VolumeTx.encodeBlock(
-                            new BlockRef(last.index(), last.blockId(), tail, last.storedLength(), last.checksum())));
+                    t.putBlock(ino, new BlockRef(last.index(), last.blockId(), tail, last.storedLength(), last.checksum()));
             }
         }
         return r.withSize(size);

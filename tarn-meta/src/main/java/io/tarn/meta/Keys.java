@@ -13,7 +13,7 @@ final class Keys {
             SESSION_OPEN = 'P', TOKEN = 'T', DATA = 'v';
     // Sub-spaces inside one volume's DATA prefix.
     static final byte INODE = 'i', DENTRY = 'd', BLOCK = 'b', XATTR = 'x', OPEN = 'o', ORPHAN = 'z',
-            USAGE = 'u', COUNTER = 'c', GARBAGE = 'g', JOURNAL = 'j', HISTORY = 'h';
+            USAGE = 'u', QUOTA = 'q', COUNTER = 'c', GARBAGE = 'g', JOURNAL = 'j', HISTORY = 'h';
 
     private Keys() {}
 
@@ -114,6 +114,11 @@ final class Keys {
 
     static byte[] usage(long vol, int stripe) {
         return ByteBuffer.allocate(11).put(DATA).putLong(vol).put(USAGE).put((byte) stripe).array();
+    }
+
+    /** Limits of a quota root: the volume is inode 0 (ADR 0020 keeps per-directory quotas for later). */
+    static byte[] quota(long vol, long ino) {
+        return ByteBuffer.allocate(18).put(DATA).putLong(vol).put(QUOTA).putLong(ino).array();
     }
 
     static byte[] counter(long vol, String name) {

@@ -109,6 +109,9 @@ public final class LocalMetaService implements MetaService {
         kv.read(Sessions::all).forEach(e -> opens.bootSession(e.id(), e.record().volume()));
         // Locks lived in the previous server's memory too: its sessions must reclaim theirs first (ADR 0110).
         kv.read(Sessions::all).forEach(e -> locks.bootSession(e.id(), e.record().volume()));
+        for (VolumeRecord v : kv.read(Volumes::list))
+            if (kv.write(w -> Quotas.recountIfOld(w, v.id())))
+                LOG.log(System.Logger.Level.INFO, "volume {0}: usage counted again from its block maps (ADR 0133)", v.name());
     }
 
     private long now() {
@@ -511,10 +514,7 @@ public final class LocalMetaService implements MetaService {
 
     @Override
     public StatFs statFs(Ctx ctx) {
-        return query(ctx, t -> {
-            long[] u = t.usage();
-            return new StatFs(u[0], u[1], 0, 0);
-        });
+        return query(ctx, Quotas::statFs);
     }
 
     /**
@@ -636,6 +636,18 @@ public final class LocalMetaService implements MetaService {
         VolumeRecord after = kv.write(w -> Volumes.addKey(w, name, key));
         volumes.put(after.id(), after);
         return after.info();
+    }
+
+    @Override
+    public StatFs setVolumeQuota(String name, long quotaBytes, long quotaInodes) {
+        if (quotaBytes < -1 || quotaInodes < -1)
+            throw FsException.of(Errno.EINVAL, "a quota is a number of bytes or inodes, 0 for none (-1 keeps it)");
+        return kv.write(w -> Quotas.set(w, name, quotaBytes, quotaInodes, now()));
+    }
+
+    @Override
+    public StatFs volumeQuota(String name) {
+        return kv.read(r -> Quotas.of(r, name, now()));
     }
 
     @Override

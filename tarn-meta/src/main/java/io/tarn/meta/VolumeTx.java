@@ -67,16 +67,15 @@ final class VolumeTx {
         w().put(Keys.inode(vol, ino), r.encode());
     }
 
-    /** Stores a new inode and counts it (and its size) in the volume's usage. */
+    /** Stores a new inode and counts it in the volume's usage (its bytes count as its blocks come, ADR 0133). */
     void addInode(long ino, InodeRecord r) {
         putInode(ino, r);
-        countUsage(ino, r.isFile() ? r.size() : 0, 1);
+        countUsage(ino, 0, 1);
     }
 
-    /** Stores a changed inode, counting a change of a file's size in the volume's usage. */
+    /** Stores a changed inode; usage follows the block map, not the size, so a change of size alone counts nothing. */
     void updateInode(long ino, InodeRecord before, InodeRecord after) {
         putInode(ino, after);
-        if (before.isFile()) countUsage(ino, after.size() - before.size(), 0);
     }
 
     // ---- dentries ------------------------------------------------------------------------------
@@ -183,6 +182,17 @@ final class VolumeTx {
         dropBlocks(ino, fromIndex, Long.MAX_VALUE);
     }
 
+    /**
+     * Points block {@code b.index()} at a new object (the one it replaces, if another, becomes garbage) and
+     * counts the change of its length in the usage.
+     */
+    void putBlock(long ino, BlockRef b) {
+        BlockRef old = block(ino, b.index());
+        if (old != null && old.blockId() != b.blockId()) garbage(ino, old);
+        w().put(Keys.block(vol, ino, b.index()), encodeBlock(b));
+        countUsage(ino, b.length() - (old == null ? 0 : old.length()), 0);
+    }
+
     /** Drops the blocks with index in {@code [fromIndex, toIndex)} into the garbage space. */
     void dropBlocks(long ino, long fromIndex, long toIndex) {
         while (true) {
@@ -190,6 +200,7 @@ final class VolumeTx {
             for (BlockRef b : page) {
                 garbage(ino, b);
                 w().delete(Keys.block(vol, ino, b.index()));
+                countUsage(ino, -b.length(), 0);
             }
             if (page.size() < 1024) return;
             fromIndex = page.getLast().index() + 1;
@@ -203,7 +214,7 @@ final class VolumeTx {
         for (KvEntry e : kv.scan(x, Keys.end(x), Integer.MAX_VALUE)) w().delete(e.key());
         w().delete(Keys.inode(vol, ino));
         w().delete(Keys.orphan(vol, ino));
-        countUsage(ino, r.isFile() ? -r.size() : 0, -1);
+        countUsage(ino, 0, -1);
     }
 
     /** Called when a name of a non-directory goes: deletes the inode, or keeps it as an orphan while open. */
@@ -226,7 +237,8 @@ final class VolumeTx {
     // ---- usage ---------------------------------------------------------------------------------
 
     /**
-     * Usage deltas go to one of {@link #USAGE_STRIPES} counters picked by inode number, so concurrent
+     * Usage (ADR 0133): bytes are the lengths of the blocks in live block maps (holes count nothing),
+     * inodes are every inode not yet destroyed (unlinked-but-open ones included). Deltas go to one of {@link #USAGE_STRIPES} counters picked by inode number, so concurrent
      * transactions on different files seldom touch the same key (statfs sums the stripes).
      */
     void countUsage(long ino, long bytes, long inodes) {
@@ -235,9 +247,14 @@ final class VolumeTx {
         inodesDelta += inodes;
     }
 
-    /** Writes the accumulated usage deltas; called once at the end of a mutation. */
+    /**
+     * Writes the accumulated usage deltas; called once at the end of a mutation. A mutation that adds
+     * bytes or inodes beyond the volume's quota fails here with EDQUOT, before anything is applied;
+     * one that frees or keeps usage always passes, so a full volume can still be cleaned up (ADR 0133).
+     */
     void flushUsage() {
         if (usedBytesDelta == 0 && inodesDelta == 0) return;
+        if (usedBytesDelta > 0 || inodesDelta > 0) Quotas.check(this, usedBytesDelta, inodesDelta);
         byte[] k = Keys.usage(vol, (int) usageStripe);
         byte[] v = kv.get(k);
         long bytes = 0, inodes = 0;

@@ -33,6 +33,7 @@ final class Volumes {
         VolumeTx t = new VolumeTx(w, v, 0, io.tarn.api.Caller.ROOT, now);
         t.addInode(VolumeRecord.ROOT_INO, rootInode(now));
         t.flushUsage();
+        Quotas.markCurrent(w, id);
         w.put(Keys.counter(id, "ino"), Keys.ofLong(FIRST_INO));
         return v;
     }

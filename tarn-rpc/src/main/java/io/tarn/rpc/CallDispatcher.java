@@ -124,6 +124,17 @@ final class CallDispatcher {
                 in.end();
                 out.volumeInfo(svc.addVolumeKey(volume, key));
             }
+            case SET_VOLUME_QUOTA -> {
+                String volume = in.str();
+                long bytes = in.i64(), inodes = in.i64();
+                in.end();
+                out.statFs(svc.setVolumeQuota(volume, bytes, inodes));
+            }
+            case VOLUME_QUOTA -> {
+                String volume = in.str();
+                in.end();
+                out.statFs(svc.volumeQuota(volume));
+            }
             case VOLUME_USAGE -> {
                 String volume = in.str();
                 in.end();

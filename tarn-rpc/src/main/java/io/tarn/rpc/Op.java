@@ -31,7 +31,9 @@ enum Op {
     RELEASE_LOCKS(83, Retry.SAFE), RECLAIM_LOCKS(84, Retry.SAFE),
     // Coherence (ADR 0120): a long poll of the change feed, asked on a connection of its own.
     CHANGES(90, Retry.SAFE), XATTR_HOLDERS(91, Retry.SAFE),
-    PUNCH_BLOCKS(100, Retry.REQUEST_ID);
+    PUNCH_BLOCKS(100, Retry.REQUEST_ID),
+    // Volume quotas (ADR 0133). Setting is idempotent: the limits are absolute values (or -1: keep).
+    SET_VOLUME_QUOTA(120, Retry.SAFE), VOLUME_QUOTA(121, Retry.SAFE);
 
     /** How a call may be sent again after a lost reply. */
     enum Retry {

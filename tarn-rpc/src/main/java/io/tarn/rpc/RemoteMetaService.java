@@ -232,6 +232,16 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
     }
 
     @Override
+    public StatFs setVolumeQuota(String name, long quotaBytes, long quotaInodes) {
+        return call(Op.SET_VOLUME_QUOTA, WireOut.request(Op.SET_VOLUME_QUOTA).str(name).i64(quotaBytes).i64(quotaInodes), WireIn::statFs);
+    }
+
+    @Override
+    public StatFs volumeQuota(String name) {
+        return call(Op.VOLUME_QUOTA, WireOut.request(Op.VOLUME_QUOTA).str(name), WireIn::statFs);
+    }
+
+    @Override
     public VolumeUsage volumeUsage(String name) {
         return call(Op.VOLUME_USAGE, WireOut.request(Op.VOLUME_USAGE).str(name), WireIn::volumeUsage);
     }

@@ -160,6 +160,23 @@ final class TokenGuard implements MetaService, TokenAdmin {
         return svc.addVolumeKey(name, key);
     }
 
+    /**
+     * A quota is the operator's limit on a volume's users: a volume token (read-write or not) must not
+     * raise its own, so only an admin token that may write sets one.
+     */
+    @Override
+    public StatFs setVolumeQuota(String name, long quotaBytes, long quotaInodes) {
+        AccessToken t = admin("changing a quota");
+        if (t.readOnly()) throw FsException.of(Errno.EROFS, "access token %s is read-only", id);
+        return svc.setVolumeQuota(name, quotaBytes, quotaInodes);
+    }
+
+    @Override
+    public StatFs volumeQuota(String name) {
+        forVolume(name);
+        return svc.volumeQuota(name);
+    }
+
     @Override
     public VolumeUsage volumeUsage(String name) {
         forVolume(name);

@@ -72,6 +72,25 @@ final class FakeMetaService implements MetaService {
         return n;
     }
 
+    private final java.util.Map<String, long[]> quotas = new java.util.HashMap<>();
+
+    @Override
+    public synchronized StatFs setVolumeQuota(String name, long quotaBytes, long quotaInodes) {
+        volume(name);
+        if (quotaBytes < -1 || quotaInodes < -1) throw FsException.of(Errno.EINVAL, "bad quota");
+        long[] q = quotas.computeIfAbsent(name, n -> new long[2]);
+        if (quotaBytes >= 0) q[0] = quotaBytes;
+        if (quotaInodes >= 0) q[1] = quotaInodes;
+        return volumeQuota(name);
+    }
+
+    @Override
+    public synchronized StatFs volumeQuota(String name) {
+        volume(name);
+        long[] q = quotas.getOrDefault(name, new long[2]);
+        return new StatFs(1 << 20, nodes.size(), q[0], q[1]);
+    }
+
     @Override
     public synchronized List<VolumeInfo> listVolumes() {
         return new ArrayList<>(volumes.values());

@@ -313,6 +313,36 @@ class SecureRpcTest {
     }
 
     @Test
+    void quotasAreSetByAnAdminTokenThatMayWriteAndEnforcedOverTheWire() {
+        RpcServer s = server(true, true);
+        RemoteMetaService admin = client(s, clientTls(), tokens.createToken(new TokenSpec(null, false, 0, true, 0, 0)).secret());
+        var set = admin.setVolumeQuota("a", 1000, 5);
+        assertEquals(1000, set.quotaBytes());
+        assertEquals(5, set.quotaInodes());
+        RemoteMetaService readOnlyAdmin = client(s, clientTls(), tokens.createToken(new TokenSpec(null, true, 0, true, 0, 0)).secret());
+        assertEquals(Errno.EROFS, assertThrows(FsException.class, () -> readOnlyAdmin.setVolumeQuota("a", 0, 0)).errno());
+        RemoteMetaService readOnly = client(s, clientTls(), token("a", true, true, 0));
+        assertEquals(Errno.EPERM, assertThrows(FsException.class, () -> readOnly.setVolumeQuota("a", 0, 0)).errno());
+        RemoteMetaService tenant = client(s, clientTls(), token("a", false, true, 0));
+        FsException raise = assertThrows(FsException.class, () -> tenant.setVolumeQuota("a", 1L << 40, 0));
+        assertEquals(Errno.EPERM, raise.errno());
+        assertTrue(raise.getMessage().contains("needs an admin token"), raise.getMessage());
+        assertEquals(set, tenant.volumeQuota("a"), "a volume's token reads its quota");
+        assertEquals(set, readOnly.volumeQuota("a"));
+        assertEquals(Errno.EPERM, assertThrows(FsException.class, () -> tenant.volumeQuota("b")).errno());
+        assertEquals(set, admin.volumeQuota("a"), "the refused calls changed nothing");
+
+        SessionInfo ts = tenant.openSession("a", "tenant");
+        Attr f = tenant.create(ctx(ts, 0), ts.volume().rootIno(), "f", 0644, O_WRONLY);
+        tenant.commitBlocks(ctx(ts, 0), f.ino(), List.of(new BlockRef(0, tenant.reserveBlockIds(ctx(ts, 0), 1), 1000, 10, 0)), 1000, 0);
+        FsException full = assertThrows(FsException.class, () -> tenant.commitBlocks(ctx(ts, 0), f.ino(),
+                List.of(new BlockRef(1, tenant.reserveBlockIds(ctx(ts, 0), 1), 1, 10, 0)), 0, 0));
+        assertEquals(Errno.EDQUOT, full.errno());
+        assertTrue(full.getMessage().contains("quota"), full.getMessage());
+        assertEquals(1000, tenant.statFs(ctx(ts, 0)).usedBytes());
+    }
+
+    @Test
     void gcCallsReadOwnVolumeOnlyAndForgettingGarbageNeedsAnAdmin() {
         RpcServer s = server(false, true);
         RemoteMetaService admin = client(s, null, tokens.createToken(new TokenSpec(null, false, 0, true, 0, 0)).secret());

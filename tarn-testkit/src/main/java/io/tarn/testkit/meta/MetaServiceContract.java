@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The suites it inherits cover volumes, sessions, request ids, the namespace, attributes, block maps
  * xattrs and the garbage collection calls; this class adds concurrent use of one directory.
  */
-public abstract class MetaServiceContract extends GarbageContract {
+public abstract class MetaServiceContract extends QuotaContract {
 
     /**
      * Threads create, rename, link and remove names in one directory at once; afterwards every name
