@@ -31,6 +31,34 @@ final class Sizes {
         }
     }
 
+    /** A quota size: a size as {@link #bytes}, or "none" (0: no limit). */
+    static long quotaBytes(String s) {
+        return s.trim().equalsIgnoreCase("none") ? 0 : bytes(s);
+    }
+
+    /** A quota count of inodes: "1000", "500k", "1M" (decimal, as df -i counts), or "none" (0: no limit). */
+    static long quotaCount(String s) {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        if (t.equals("NONE")) return 0;
+        long mult = 1;
+        if (!t.isEmpty()) {
+            switch (t.charAt(t.length() - 1)) {
+                case 'K' -> mult = 1_000L;
+                case 'M' -> mult = 1_000_000L;
+                case 'G' -> mult = 1_000_000_000L;
+                default -> mult = 1;
+            }
+            if (mult != 1) t = t.substring(0, t.length() - 1);
+        }
+        try {
+            long v = Long.parseLong(t);
+            if (v < 0) throw new NumberFormatException();
+            return Math.multiplyExact(v, mult);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw FsException.of(Errno.EINVAL, "not an inode count: '%s' (examples: 100000, 500k, 1M, none)", s);
+        }
+    }
+
     static String human(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
         double v = bytes;

@@ -24,10 +24,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code tarn volume create|list|info|set|delete}. */
+/** {@code tarn volume create|list|info|set|quota|delete}. */
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
         subcommands = {VolumeCommand.Create.class, VolumeCommand.List.class, VolumeCommand.Info.class,
-                VolumeCommand.Set.class, VolumeCommand.Delete.class})
+                VolumeCommand.Set.class, VolumeCommand.Quota.class, VolumeCommand.Delete.class})
 final class VolumeCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a volume.")
@@ -57,6 +57,10 @@ final class VolumeCommand {
         String kdfMemory;
         @Option(names = "--kdf-passes", defaultValue = "3", description = "Argon2id passes for a passphrase (default: ${DEFAULT-VALUE}).")
         int kdfPasses;
+        @Option(names = "--quota-bytes", paramLabel = "SIZE", description = "Most bytes the volume's files may hold (written blocks; holes and history do not count), e.g. 10G.")
+        String quotaBytes;
+        @Option(names = "--quota-inodes", paramLabel = "N", description = "Most files, directories and symlinks the volume may hold, e.g. 1M.")
+        String quotaInodes;
 
         @Override
         public Integer call() {
@@ -68,6 +72,7 @@ final class VolumeCommand {
             if (encrypt && source == null) throw FsException.of(Errno.EINVAL, "--encrypt needs --key-file FILE or --passphrase-file FILE");
             // Checked before the (slow) key derivation and before anything is created.
             new VolumeSpec(name, "check:", (int) bs, compression, Sizes.seconds(retention));
+            long qBytes = quotaBytes == null ? 0 : Sizes.quotaBytes(quotaBytes), qInodes = quotaInodes == null ? 0 : Sizes.quotaCount(quotaInodes);
             VolumeEncryption encryption = VolumeEncryption.NONE;
             if (encrypt) {
                 VolumeKeyFiles.NewKey k = VolumeKeyFiles.newKey(source, kdfMemory, kdfPasses);
@@ -81,6 +86,14 @@ final class VolumeCommand {
                 VolumeInfo v = mc.service().createVolume(vs);
                 spec.commandLine().getOut().printf("created volume %s (%s) on %s, block size %s, compression %s, encryption %s%n",
                         v.name(), v.uuid(), v.storeUri(), Sizes.human(v.blockSize()), v.compression(), v.encryption().describe());
+                if (qBytes > 0 || qInodes > 0) {
+                    try {
+                        Quota.print(spec.commandLine().getOut(), name, mc.service().setVolumeQuota(name, qBytes, qInodes));
+                    } catch (FsException e) {
+                        throw new FsException(e.errno(), "volume " + name + " was created, but its quota was not set ("
+                                + e.getMessage() + "); set it with: tarn volume quota " + name, e);
+                    }
+                }
             }
             return 0;
         }
@@ -132,6 +145,13 @@ final class VolumeCommand {
                 } catch (FsException e) {
                     if (e.errno() != Errno.ENOTSUP) throw e;
                 }
+                try {
+                    io.tarn.api.StatFs q = mc.service().volumeQuota(name);
+                    out.printf("quota:       %s, %s%n", q.quotaBytes() > 0 ? Sizes.human(q.quotaBytes()) : "no byte limit",
+                            q.quotaInodes() > 0 ? q.quotaInodes() + " inodes" : "no inode limit");
+                } catch (FsException e) {
+                    if (e.errno() != Errno.ENOTSUP && e.errno() != Errno.ENOSYS) throw e;
+                }
             }
             return 0;
         }
@@ -154,6 +174,33 @@ final class VolumeCommand {
                         : v.retentionSeconds() == 0 ? "off" : v.retentionSeconds() + " s");
             }
             return 0;
+        }
+    }
+
+    @Command(name = "quota", mixinStandardHelpOptions = true,
+            description = "Show or change a volume's quota: the bytes its files' written blocks may hold and the inodes it may have. "
+                    + "Writes past it fail with EDQUOT (\"Disk quota exceeded\"); df on a mount shows it as the size.")
+    static final class Quota implements Callable<Integer> {
+        @Mixin MetaOptions meta;
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--bytes", paramLabel = "SIZE", description = "Byte limit, e.g. 10G, or none.") String bytes;
+        @Option(names = "--inodes", paramLabel = "N", description = "Inode limit, e.g. 1M (decimal), or none.") String inodes;
+
+        @Override
+        public Integer call() {
+            long b = bytes == null ? -1 : Sizes.quotaBytes(bytes), i = inodes == null ? -1 : Sizes.quotaCount(inodes);
+            try (MetaConnection mc = meta.connect()) {
+                io.tarn.api.StatFs q = b < 0 && i < 0 ? mc.service().volumeQuota(name) : mc.service().setVolumeQuota(name, b, i);
+                print(spec.commandLine().getOut(), name, q);
+            }
+            return 0;
+        }
+
+        static void print(PrintWriter out, String name, io.tarn.api.StatFs q) {
+            out.printf("volume %s: %s of %s used, %d inodes of %s%n", name, Sizes.human(q.usedBytes()),
+                    q.quotaBytes() > 0 ? Sizes.human(q.quotaBytes()) : "no limit", q.usedInodes(),
+                    q.quotaInodes() > 0 ? String.valueOf(q.quotaInodes()) : "no limit");
         }
     }
 

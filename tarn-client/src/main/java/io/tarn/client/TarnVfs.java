@@ -54,6 +54,7 @@ public final class TarnVfs implements Vfs {
     /** Write-back staging above the store (and the disk cache), or null when the mount did not ask for it. */
     private final io.tarn.client.block.WriteBackObjectStore writeBack;
     private final WriteBudget budget;
+    private final io.tarn.client.file.QuotaGauge quota;
     private final BlockIds ids;
     private final ClientConfig config;
     /** Increasing within the session, as at-most-once retries need (ADR 0022); starts at the clock like the RPC client's. */
@@ -195,6 +196,7 @@ public final class TarnVfs implements Vfs {
         this.budget = new WriteBudget(config.writeBufferBytes(), volume.blockSize(),
                 deadline.isZero() ? java.time.Duration.ofMinutes(5) : deadline.multipliedBy(2).plusSeconds(1));
         this.ids = new BlockIds(this.meta, 64);
+        this.quota = new io.tarn.client.file.QuotaGauge(() -> this.meta.statFs(ctx(Caller.ROOT)));
         this.locks = new ClientLocks(this.meta, this::ctx);
         this.meta.onServerRestart(() -> locks.reclaim(Caller.ROOT));
         this.heartbeat = Thread.ofVirtual().name("tarn-heartbeat-" + session).start(this::heartbeats);
@@ -398,7 +400,7 @@ public final class TarnVfs implements Vfs {
         synchronized (files) {
             Shared s = files.get(a.ino());
             if (s == null) {
-                s = new Shared(new OpenFile(a.ino(), a, volume.blockSize(), meta, blocks, budget, ids, this::ctx));
+                s = new Shared(new OpenFile(a.ino(), a, volume.blockSize(), meta, blocks, budget, ids, this::ctx, quota));
                 files.put(a.ino(), s);
             }
             s.handles++;
@@ -414,7 +416,7 @@ public final class TarnVfs implements Vfs {
                 Shared s = files.get(a.ino());
                 fresh = s == null;
                 if (fresh) {
-                    s = new Shared(new OpenFile(a.ino(), a, volume.blockSize(), meta, blocks, budget, ids, this::ctx));
+                    s = new Shared(new OpenFile(a.ino(), a, volume.blockSize(), meta, blocks, budget, ids, this::ctx, quota));
                     files.put(a.ino(), s);
                 }
                 s.handles++;
@@ -542,7 +544,12 @@ public final class TarnVfs implements Vfs {
         long end = offset + length;
         if (end < 0 || end > io.tarn.client.file.OpenFile.MAX_SIZE) throw FsException.of(Errno.EFBIG, "fallocate past the largest file size");
         if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) f.punch(h.caller, offset, length);
-        // An object store has no space to reserve: allocating is making the size cover the range.
+        // An object store has no space to reserve: allocating is making the size cover the range. It
+        // reserves no quota either, but a range past the end that could never fit is refused now (ADR 0133).
+        if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) == 0 && end > f.size()
+                && quota.allow(end - Math.max(offset, f.size())) < end - Math.max(offset, f.size()))
+            throw FsException.of(Errno.EDQUOT, "fallocate of %d bytes past the end of inode %d: more than the volume's quota has left",
+                    end - Math.max(offset, f.size()), h.ino);
         if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && end > f.size())
             f.truncateWith(h.caller, () -> meta.setAttr(ctx(h.caller), h.ino, SetAttr.size(end)));
     }
@@ -582,7 +589,17 @@ public final class TarnVfs implements Vfs {
     public int write(long fh, long offset, ByteBuffer data) {
         FileHandle h = handle(fh);
         if (!OpenFlags.writable(h.flags)) throw FsException.of(Errno.EBADF, "handle %d is not open for writing", fh);
-        return data(h).write(h.caller, offset, data, (h.flags & OpenFlags.O_APPEND) != 0);
+        OpenFile f = data(h);
+        boolean append = (h.flags & OpenFlags.O_APPEND) != 0;
+        // Fail early, at write, when the bytes this write adds past the end cannot fit in the quota
+        // (the server's check at commit is the one that counts; ADR 0133). What fits is written: a short write.
+        int n = data.remaining();
+        long size = f.size(), start = append ? size : offset, growth = start + n - Math.max(start, size);
+        if (growth > 0 && n > 0) {
+            long allowed = quota.allow(growth);
+            if (allowed < growth) data = data.duplicate().limit(data.position() + (int) (n - (growth - allowed)));
+        }
+        return f.write(h.caller, offset, data, append);
     }
 
     @Override
@@ -793,7 +810,9 @@ public final class TarnVfs implements Vfs {
 
     @Override
     public StatFs statfs(Caller c) {
-        return meta.statFs(ctx(c));
+        StatFs s = meta.statFs(ctx(c));
+        quota.seen(s);
+        return s;
     }
 
     /**

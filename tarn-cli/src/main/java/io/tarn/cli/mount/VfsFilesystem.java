@@ -345,14 +345,23 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public FsStats statfs(Request r, long ino) {
         StatFs s = vfs.statfs(r.caller());
-        long bsize = vfs.blockSize();
-        // Without a quota, report a large capacity: object stores have no fixed size.
+        return stats(s, vfs.blockSize());
+    }
+
+    /** Sizes the volume's block size is the size to do I/O in; df counts in 4 KiB units so a quota shows exactly. */
+    static final int STATFS_UNIT = 4096;
+
+    /**
+     * statfs of a volume: with a quota, the quota is the size and what is left of it is free (never below 0);
+     * without one a large capacity, as object stores have no fixed size (ADR 0133). Same for inodes.
+     */
+    static FsStats stats(StatFs s, long bsize) {
         long totalBytes = s.quotaBytes() > 0 ? s.quotaBytes() : 1L << 50;
         long files = s.quotaInodes() > 0 ? s.quotaInodes() : 1L << 40;
-        long blocks = totalBytes / bsize;
-        long used = (s.usedBytes() + bsize - 1) / bsize;
+        long blocks = totalBytes / STATFS_UNIT;
+        long used = (s.usedBytes() + STATFS_UNIT - 1) / STATFS_UNIT;
         long free = Math.max(0, blocks - used);
-        return new FsStats(blocks, free, free, files, Math.max(0, files - s.usedInodes()), (int) bsize, NAME_MAX, (int) bsize);
+        return new FsStats(blocks, free, free, files, Math.max(0, files - s.usedInodes()), (int) bsize, NAME_MAX, STATFS_UNIT);
     }
 
     @Override

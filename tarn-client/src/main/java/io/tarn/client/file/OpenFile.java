@@ -63,6 +63,9 @@ public final class OpenFile {
     private boolean discarded;
     /** The attributes the server returned for this client's last commit, or null. */
     private volatile Attr lastCommit;
+    private final QuotaGauge quota;
+    /** Bytes written past the end of the file since the last commit: growth the quota gauge counts. */
+    private long uncommittedGrowth;
 
     /**
      * {@code contexts} makes the Ctx of each metadata call (each needs its own request id, or the server
@@ -70,6 +73,12 @@ public final class OpenFile {
      */
     public OpenFile(long ino, Attr attr, int blockSize, MetaService meta, BlockStore blocks, WriteBudget budget, BlockIds ids,
                     Function<Caller, Ctx> contexts) {
+        this(ino, attr, blockSize, meta, blocks, budget, ids, contexts, QuotaGauge.none());
+    }
+
+    public OpenFile(long ino, Attr attr, int blockSize, MetaService meta, BlockStore blocks, WriteBudget budget, BlockIds ids,
+                    Function<Caller, Ctx> contexts, QuotaGauge quota) {
+        this.quota = quota;
         this.contexts = contexts;
         this.ino = ino;
         this.blockSize = blockSize;
@@ -187,7 +196,13 @@ public final class OpenFile {
                         if (!d.canDefer(inBlock, n)) complete(d);
                         src.get(d.buf, inBlock, n);
                         d.wrote(inBlock, n);
-                        size = Math.max(size, index * blockSize + inBlock + n);
+                        long start = index * blockSize + inBlock, end = start + n;
+                        if (end > size) {
+                            long grown = end - Math.max(start, size);
+                            uncommittedGrowth += grown;
+                            quota.added(grown);
+                        }
+                        size = Math.max(size, end);
                         mtimeNs = now();
                         // A writer that reached the end of a full block is done with it (sequential writes).
                         if (inBlock + n == blockSize && d.length == blockSize) startUpload(d);
@@ -319,12 +334,13 @@ public final class OpenFile {
         flushLock.lock();
         try {
             List<CompletableFuture<Void>> waits = new ArrayList<>();
-            long sizeAtStart;
+            long sizeAtStart, growthAtStart;
             lock.lock();
             try {
                 checkOpen();
                 lastCaller = caller;
                 sizeAtStart = size;
+                growthAtStart = uncommittedGrowth;
                 // Blocks whose upload failed before are still dirty and go again now; only this round's failures count.
                 uploadError = null;
                 for (DirtyBlock d : new ArrayList<>(dirty.values())) waits.add(d.upload != null ? d.upload : startUpload(d));
@@ -361,6 +377,8 @@ public final class OpenFile {
                 }
                 committedSize = Math.max(newSize, after.size());
                 if (uploaded.isEmpty() && dirty.isEmpty()) size = committedSize;
+                uncommittedGrowth -= growthAtStart;
+                quota.settled(growthAtStart, true);
             } finally {
                 lock.unlock();
             }
@@ -390,6 +408,8 @@ public final class OpenFile {
     public void truncated(Attr a) {
         lock.lock();
         try {
+            quota.settled(uncommittedGrowth, false);
+            uncommittedGrowth = 0;
             map.clear();
             size = a.size();
             committedSize = a.size();
@@ -403,6 +423,8 @@ public final class OpenFile {
         lock.lock();
         try {
             discarded = true;
+            quota.settled(uncommittedGrowth, false);
+            uncommittedGrowth = 0;
             for (DirtyBlock d : new ArrayList<>(dirty.values())) if (d.upload == null) dropDirty(d);
             superseded.drop(uploaded.values().stream().map(BlockRef::blockId).toList());
             uploaded.clear();
