@@ -2,10 +2,12 @@ package io.tarn.api;
 
 /**
  * What a user asks for when creating a volume. {@code retentionSeconds}: 0 off, -1 forever;
- * {@code encryption}: how its clients encrypt it (never a key; {@link VolumeEncryption#NONE} if null).
+ * {@code encryption}: how its clients encrypt it (never a key; {@link VolumeEncryption#NONE} if null);
+ * {@code proxy}: the proxy group its clients send blocks through, {@code host:port[,host:port]}, or "" for
+ * none (ADR 0140).
  */
 public record VolumeSpec(String name, String storeUri, int blockSize, String compression, long retentionSeconds,
-                         VolumeEncryption encryption) {
+                         VolumeEncryption encryption, String proxy) {
     public static final int MIN_BLOCK_SIZE = 256 * 1024, MAX_BLOCK_SIZE = 8 * 1024 * 1024,
             DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
     public static final long DEFAULT_RETENTION_SECONDS = 7L * 24 * 3600;
@@ -24,6 +26,32 @@ public record VolumeSpec(String name, String storeUri, int blockSize, String com
         if (retentionSeconds < -1)
             throw FsException.of(Errno.EINVAL, "retention must be -1 (forever), 0 (off) or a number of seconds");
         if (encryption == null) encryption = VolumeEncryption.NONE;
+        proxy = checkProxy(proxy);
+    }
+
+    /** A volume without a proxy group. */
+    public VolumeSpec(String name, String storeUri, int blockSize, String compression, long retentionSeconds,
+                      VolumeEncryption encryption) {
+        this(name, storeUri, blockSize, compression, retentionSeconds, encryption, "");
+    }
+
+    /**
+     * A proxy group as stored: "" for none, else {@code host:port} entries joined by commas, blanks dropped;
+     * EINVAL for an entry that is not {@code host:port}.
+     */
+    public static String checkProxy(String proxy) {
+        if (proxy == null || proxy.isBlank()) return "";
+        java.util.List<String> members = new java.util.ArrayList<>();
+        for (String m : proxy.split(",")) {
+            String t = m.strip();
+            if (t.isEmpty()) continue;
+            int colon = t.lastIndexOf(':');
+            String port = colon < 0 ? "" : t.substring(colon + 1);
+            if (colon <= 0 || !port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535)
+                throw FsException.of(Errno.EINVAL, "proxy must be HOST:PORT[,HOST:PORT...], not '%s'", t);
+            members.add(t);
+        }
+        return String.join(",", members);
     }
 
     /** An unencrypted volume. */

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code bin/tarn}. */
 @Command(name = "tarn", mixinStandardHelpOptions = true, version = "tarn 0.1.0",
         description = "Tarn: a POSIX filesystem whose bytes live in object storage.",
-        subcommands = {MetaCommand.class, VolumeCommand.class, MountCommand.class, UmountCommand.class, UpgradeCommand.class, StoreCommand.class, BenchCommand.class, GcCommand.class, FsckCommand.class, KeyCommand.class, TokenCommand.class, CertCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {MetaCommand.class, ProxyCommand.class, VolumeCommand.class, MountCommand.class, UmountCommand.class, UpgradeCommand.class, StoreCommand.class, BenchCommand.class, GcCommand.class, FsckCommand.class, KeyCommand.class, TokenCommand.class, CertCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

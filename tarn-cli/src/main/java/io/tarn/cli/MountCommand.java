@@ -39,6 +39,7 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = {"-o", "--options"}, split = ",", paramLabel = "OPT",
             description = "Mount options: allow_other, ro, default_permissions, relatime (default), noatime, strictatime, "
                     + "key-file=FILE or passphrase-file=FILE (encrypted volumes), token-file=FILE and tls-ca=FILE (with --meta), "
+                    + "proxy=HOST:PORT[+HOST:PORT] or proxy=none (instead of the volume's proxy group; the same CA and token), "
                     + "and client tunables such as "
                     + "write-buffer=256M, cache-size=256M, upload-concurrency=16.")
     List<String> options = new ArrayList<>();
@@ -79,6 +80,7 @@ final class MountCommand implements Callable<Integer> {
         Map<String, String> tunables = new LinkedHashMap<>();
         boolean allowOther = false, readOnly = false, defaultPermissions = false;
         Path keyFile = null, passphraseFile = null;
+        String proxy = null;
         for (String o : options) {
             switch (o) {
                 case "allow_other" -> allowOther = true;
@@ -91,6 +93,14 @@ final class MountCommand implements Callable<Integer> {
                 default -> {
                     if (o.startsWith("key-file=")) {
                         keyFile = Path.of(o.substring("key-file=".length()));
+                        continue;
+                    }
+                    if (o.startsWith("proxy=")) {
+                        // '+' between members: ',' already separates mount options.
+                        String p = o.substring("proxy=".length());
+                        proxy = p.equals("none") ? "" : io.tarn.api.VolumeSpec.checkProxy(p.replace('+', ','));
+                        if (proxy.isEmpty() && !p.equals("none"))
+                            throw FsException.of(Errno.EINVAL, "mount option proxy= wants HOST:PORT[+HOST:PORT] or none");
                         continue;
                     }
                     if (o.startsWith("passphrase-file=")) {
@@ -108,7 +118,7 @@ final class MountCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
         args.removeAll(List.of("--foreground", "--takeover"));
         return new MountDaemon.Settings(volume, mp, store, client, allowOther, readOnly || at != null, defaultPermissions,
-                List.copyOf(absoluteKeyPaths(args, keys)), keys);
+                List.copyOf(absoluteKeyPaths(args, keys)), keys, proxy, meta.rpcOptions());
     }
 
     /**

@@ -53,6 +53,9 @@ final class VolumeCommand {
         @Option(names = "--encrypt-names", description = "With --encrypt: also encrypt file names, symlink targets and user xattr values "
                 + "(names then hold at most 175 bytes; server-side tools cannot match them).")
         boolean encryptNames;
+        @Option(names = "--proxy", paramLabel = "HOST:PORT[,HOST:PORT]",
+                description = "Send this volume's blocks through a proxy group (tarn proxy) serving the same --store.")
+        String proxy;
         @Option(names = "--kdf-memory", defaultValue = "64M", description = "Argon2id memory for a passphrase (default: ${DEFAULT-VALUE}).")
         String kdfMemory;
         @Option(names = "--kdf-passes", defaultValue = "3", description = "Argon2id passes for a passphrase (default: ${DEFAULT-VALUE}).")
@@ -71,7 +74,7 @@ final class VolumeCommand {
                 throw FsException.of(Errno.EINVAL, "--key-file, --passphrase-file and --encrypt-names need --encrypt");
             if (encrypt && source == null) throw FsException.of(Errno.EINVAL, "--encrypt needs --key-file FILE or --passphrase-file FILE");
             // Checked before the (slow) key derivation and before anything is created.
-            new VolumeSpec(name, "check:", (int) bs, compression, Sizes.seconds(retention));
+            new VolumeSpec(name, "check:", (int) bs, compression, Sizes.seconds(retention), null, proxy);
             long qBytes = quotaBytes == null ? 0 : Sizes.quotaBytes(quotaBytes), qInodes = quotaInodes == null ? 0 : Sizes.quotaCount(quotaInodes);
             VolumeEncryption encryption = VolumeEncryption.NONE;
             if (encrypt) {
@@ -81,11 +84,12 @@ final class VolumeCommand {
             }
             try (MetaConnection mc = meta.connect()) {
                 String uri = store != null ? store : Volumes.defaultStore(mc, name);
-                VolumeSpec vs = new VolumeSpec(name, uri, (int) bs, compression, Sizes.seconds(retention), encryption);
+                VolumeSpec vs = new VolumeSpec(name, uri, (int) bs, compression, Sizes.seconds(retention), encryption, proxy);
                 Volumes.checkStore(uri);
                 VolumeInfo v = mc.service().createVolume(vs);
-                spec.commandLine().getOut().printf("created volume %s (%s) on %s, block size %s, compression %s, encryption %s%n",
-                        v.name(), v.uuid(), v.storeUri(), Sizes.human(v.blockSize()), v.compression(), v.encryption().describe());
+                spec.commandLine().getOut().printf("created volume %s (%s) on %s, block size %s, compression %s, encryption %s%s%n",
+                        v.name(), v.uuid(), v.storeUri(), Sizes.human(v.blockSize()), v.compression(), v.encryption().describe(),
+                        v.proxy().isEmpty() ? "" : ", through proxy group " + v.proxy());
                 if (qBytes > 0 || qInodes > 0) {
                     try {
                         Quota.print(spec.commandLine().getOut(), name, mc.service().setVolumeQuota(name, qBytes, qInodes));
@@ -134,6 +138,7 @@ final class VolumeCommand {
                 out.printf("block size:  %s%n", Sizes.human(v.blockSize()));
                 out.printf("compression: %s (incompressible blocks stored raw)%n", v.compression());
                 out.printf("encryption:  %s%n", v.encryption().describe());
+                out.printf("proxy:       %s%n", v.proxy().isEmpty() ? "none (blocks go straight to the store)" : v.proxy());
                 out.printf("retention:   %s%n", v.retentionSeconds() < 0 ? "forever"
                         : v.retentionSeconds() == 0 ? "off" : v.retentionSeconds() + " s");
                 out.printf("created:     %s%n", Instant.ofEpochSecond(0, v.createdNs()));

@@ -52,7 +52,7 @@ public final class TarnVfs implements Vfs {
     /** The disk cache in front of the store, or null; it does not own the store (close leaves that to its owner). */
     private final io.tarn.client.block.DiskCachedObjectStore diskCache;
     /** Write-back staging above the store (and the disk cache), or null when the mount did not ask for it. */
-    private final io.tarn.client.block.WriteBackObjectStore writeBack;
+    private final io.tarn.objectstore.writeback.WriteBackObjectStore writeBack;
     private final WriteBudget budget;
     private final io.tarn.client.file.QuotaGauge quota;
     private final BlockIds ids;
@@ -180,7 +180,7 @@ public final class TarnVfs implements Vfs {
         if (dc.writeBack() && dc.dir() != null) {
             try {
                 // Beside the cache directory, not in it: the cache drops every file it does not know at start.
-                writeBack = new io.tarn.client.block.WriteBackObjectStore(store, dc.dir().resolve(volume.uuid() + ".writeback"),
+                writeBack = new io.tarn.objectstore.writeback.WriteBackObjectStore(store, dc.dir().resolve(volume.uuid() + ".writeback"),
                         dc.writeBackBytes(), dc.freeFloorBytes(), config.uploadConcurrency(), WRITE_BACK_DRAIN);
             } catch (java.io.IOException e) {
                 if (fresh) meta.closeSession(session);
@@ -256,7 +256,7 @@ public final class TarnVfs implements Vfs {
     }
 
     /** The write-back staging area, or null when this client writes through. */
-    public io.tarn.client.block.WriteBackObjectStore writeBack() {
+    public io.tarn.objectstore.writeback.WriteBackObjectStore writeBack() {
         return writeBack;
     }
 

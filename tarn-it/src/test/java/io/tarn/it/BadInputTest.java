@@ -134,7 +134,7 @@ class BadInputTest {
             out.writeInt(1 << 20);
             byte[] hello = new byte[20];
             in.readFully(hello);
-            assertEquals(2, hello[5], "protocol version");
+            assertEquals(3, hello[5], "protocol version");
 
             out.writeInt(3); // shorter than a request header
             out.write(new byte[] {1, 2, 3});

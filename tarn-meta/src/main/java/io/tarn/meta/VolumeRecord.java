@@ -14,26 +14,33 @@ import java.io.UncheckedIOException;
 /**
  * A volume as stored: its internal id (the key prefix of its data) and what {@link VolumeInfo} shows.
  * Format 2 adds the encryption settings; a format 1 record (written before them) reads as unencrypted.
+ * Format 3 adds the proxy group (ADR 0140); older records read as having none.
  */
 record VolumeRecord(long id, String name, String uuid, String storeUri, int blockSize, String compression,
-                    long retentionSeconds, long createdNs, VolumeEncryption encryption) {
+                    long retentionSeconds, long createdNs, VolumeEncryption encryption, String proxy) {
     static final long ROOT_INO = 1;
-    private static final byte FORMAT_1 = 1, FORMAT = 2;
+    private static final byte FORMAT_1 = 1, FORMAT_2 = 2, FORMAT = 3;
 
     VolumeRecord {
         if (encryption == null) encryption = VolumeEncryption.NONE;
+        if (proxy == null) proxy = "";
+    }
+
+    VolumeRecord(long id, String name, String uuid, String storeUri, int blockSize, String compression,
+                 long retentionSeconds, long createdNs, VolumeEncryption encryption) {
+        this(id, name, uuid, storeUri, blockSize, compression, retentionSeconds, createdNs, encryption, "");
     }
 
     VolumeInfo info() {
-        return new VolumeInfo(name, uuid, storeUri, blockSize, compression, retentionSeconds, createdNs, ROOT_INO, encryption);
+        return new VolumeInfo(name, uuid, storeUri, blockSize, compression, retentionSeconds, createdNs, ROOT_INO, encryption, proxy);
     }
 
     VolumeRecord withRetention(long seconds) {
-        return new VolumeRecord(id, name, uuid, storeUri, blockSize, compression, seconds, createdNs, encryption);
+        return new VolumeRecord(id, name, uuid, storeUri, blockSize, compression, seconds, createdNs, encryption, proxy);
     }
 
     VolumeRecord withEncryption(VolumeEncryption e) {
-        return new VolumeRecord(id, name, uuid, storeUri, blockSize, compression, retentionSeconds, createdNs, e);
+        return new VolumeRecord(id, name, uuid, storeUri, blockSize, compression, retentionSeconds, createdNs, e, proxy);
     }
 
     byte[] encode() {
@@ -50,6 +57,7 @@ record VolumeRecord(long id, String name, String uuid, String storeUri, int bloc
             out.writeLong(retentionSeconds);
             out.writeLong(createdNs);
             writeEncryption(out, encryption);
+            out.writeUTF(proxy);
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -60,9 +68,11 @@ record VolumeRecord(long id, String name, String uuid, String storeUri, int bloc
         try {
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(v));
             byte format = in.readByte();
-            if (format != FORMAT && format != FORMAT_1) throw FsException.of(Errno.EIO, "unknown volume record format " + format);
+            if (format != FORMAT && format != FORMAT_2 && format != FORMAT_1)
+                throw FsException.of(Errno.EIO, "unknown volume record format " + format);
             return new VolumeRecord(in.readLong(), in.readUTF(), in.readUTF(), in.readUTF(), in.readInt(),
-                    in.readUTF(), in.readLong(), in.readLong(), format == FORMAT_1 ? VolumeEncryption.NONE : readEncryption(in));
+                    in.readUTF(), in.readLong(), in.readLong(), format == FORMAT_1 ? VolumeEncryption.NONE : readEncryption(in),
+                    format == FORMAT ? in.readUTF() : "");
         } catch (IOException e) {
             throw new FsException(Errno.EIO, "corrupt volume record", e);
         }

@@ -27,7 +27,7 @@ final class Volumes {
         long id = Math.max(1, Keys.toLong(w.get(counter)));
         w.put(counter, Keys.ofLong(id + 1));
         VolumeRecord v = new VolumeRecord(id, spec.name(), UUID.randomUUID().toString(), spec.storeUri(),
-                spec.blockSize(), spec.compression(), spec.retentionSeconds(), now, spec.encryption());
+                spec.blockSize(), spec.compression(), spec.retentionSeconds(), now, spec.encryption(), spec.proxy());
         w.put(nameKey, Keys.ofLong(id));
         w.put(Keys.volume(id), v.encode());
         VolumeTx t = new VolumeTx(w, v, 0, io.tarn.api.Caller.ROOT, now);

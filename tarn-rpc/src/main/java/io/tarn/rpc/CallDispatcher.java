@@ -13,7 +13,7 @@ import io.tarn.api.auth.TokenSpec;
  * encodes the reply frame. Any failure, including a malformed payload or a bug in the service,
  * becomes an error reply carrying an errno name and a message; nothing here throws.
  */
-final class CallDispatcher {
+final class CallDispatcher implements Dispatch {
     private static final System.Logger LOG = System.getLogger(CallDispatcher.class.getName());
     private final MetaService svc;
     private final TokenAdmin tokens;
@@ -37,12 +37,15 @@ final class CallDispatcher {
      * Handles the request in {@code payload[0, length)} that arrived at {@code arrivalNanos};
      * returns the whole reply frame (see {@link WireOut#frame()}).
      */
-    WireOut handle(byte[] payload, int length, long arrivalNanos) {
+    @Override
+    public WireOut handle(byte[] payload, int length, long arrivalNanos) {
         long callId = WireIn.getLong(payload, 0);
         int code = payload[8] & 0xff;
         int deadlineMillis = WireIn.getInt(payload, 9);
         Op op = Op.of(code);
         if (op == null) return error(callId, new FsException(Errno.ENOSYS, "unknown opcode " + code));
+        if (op.objectStore())
+            return error(callId, new FsException(Errno.ENOSYS, op.method() + ": this is a metadata server, not a proxy"));
         if (deadlineMillis > 0 && System.nanoTime() - arrivalNanos > deadlineMillis * 1_000_000L)
             return error(callId, new FsException(Errno.ETIMEDOUT, op.method() + " expired in the server's queue"));
         WireIn in = new WireIn(payload, Wire.REQUEST_HEADER, length - Wire.REQUEST_HEADER);

@@ -27,7 +27,7 @@ import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.WARNING;
 
 /**
- * One TCP connection to a metadata server, shared by every calling thread: each call has its own
+ * One TCP connection to a metadata server (or a proxy, ADR 0140), shared by every calling thread: each call has its own
  * call id and writes are serialized. There is no reader thread: a waiting caller takes the read
  * role, reads frames and hands each reply to its caller until its own arrives, then passes the
  * role on. A lone caller thus reads its own reply, which saves a thread wake-up per call
@@ -62,6 +62,7 @@ final class ClientConnection {
     private final AtomicLong nextCallId = new AtomicLong(1);
     private final long epoch;
     private final int maxFrame, serverMaxRequest;
+    /** The server as messages name it: "metadata server HOST:PORT" or "proxy HOST:PORT". */
     private final String server;
     private final Consumer<ClientConnection> onDeath;
     private volatile Throwable death;
@@ -101,6 +102,13 @@ final class ClientConnection {
      */
     static ClientConnection open(InetSocketAddress addr, String server, int timeoutMillis, RpcOptions opts,
                                  Consumer<ClientConnection> onDeath) throws IOException {
+        return open(addr, "metadata server", server, timeoutMillis, opts, onDeath);
+    }
+
+    /** As above for a server of {@code role} ("metadata server", "proxy"), the word messages name it by. */
+    static ClientConnection open(InetSocketAddress addr, String role, String address, int timeoutMillis, RpcOptions opts,
+                                 Consumer<ClientConnection> onDeath) throws IOException {
+        String server = role + " " + address;
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
@@ -115,15 +123,15 @@ final class ClientConnection {
             s.getOutputStream().write(hello);
             byte[] reply = new DataInputStream(s.getInputStream()).readNBytes(Wire.SERVER_HELLO_LENGTH);
             if (reply.length < Wire.SERVER_HELLO_LENGTH || WireIn.getInt(reply, 0) != Wire.MAGIC)
-                throw new IOException(server + " is not a Tarn metadata server (bad handshake)"
+                throw new IOException(server + " is not a Tarn server (bad handshake)"
                         + (opts.tls() == null ? "" : "; it may not be using TLS"));
             int version = (reply[4] & 0xff) << 8 | (reply[5] & 0xff);
             int detail = (reply[6] & 0xff) << 8 | (reply[7] & 0xff);
             if (version == 0 && detail == Wire.REFUSED_TLS_REQUIRED)
                 throw new Refused(FsException.of(Errno.EPROTO,
-                        "metadata server %s requires TLS and refused this plaintext connection (give --tls-ca CA.pem or TARN_TLS_CA)", server));
+                        "%s requires TLS and refused this plaintext connection (give --tls-ca CA.pem or TARN_TLS_CA)", server));
             if (version == 0)
-                throw new Refused(FsException.of(Errno.EPROTO, "metadata server %s speaks no protocol version in %d-%d",
+                throw new Refused(FsException.of(Errno.EPROTO, "%s speaks no protocol version in %d-%d",
                         server, Wire.VERSION_MIN, Wire.VERSION_MAX));
             ClientConnection c = new ClientConnection(s, WireIn.getLong(reply, 8), WireIn.getInt(reply, 16),
                     opts.maxFrameBytes(), server, onDeath);
@@ -142,14 +150,14 @@ final class ClientConnection {
             return opts.tls().connect(plain, addr.getHostString(), addr.getPort());
         } catch (SSLException e) {
             if (Tls.certificateRejected(e))
-                throw new Refused(FsException.of(Errno.EACCES, "metadata server %s: its TLS certificate is not trusted: %s",
+                throw new Refused(FsException.of(Errno.EACCES, "%s: its TLS certificate is not trusted: %s",
                         server, e.getMessage()));
-            throw new Refused(FsException.of(Errno.EPROTO, "TLS handshake with metadata server %s failed (is it running without TLS?): %s",
+            throw new Refused(FsException.of(Errno.EPROTO, "TLS handshake with %s failed (is it running without TLS?): %s",
                     server, e.getMessage()));
         } catch (java.net.SocketException | EOFException e) {
             // A plaintext server drops a TLS client after its first bytes.
             throw new Refused(FsException.of(Errno.EPROTO,
-                    "metadata server %s closed the connection during the TLS handshake (is it running without TLS?): %s",
+                    "%s closed the connection during the TLS handshake (is it running without TLS?): %s",
                     server, e.getMessage()));
         }
     }
@@ -166,10 +174,12 @@ final class ClientConnection {
         WireIn in = new WireIn(payload, Wire.RESPONSE_HEADER, payload.length - Wire.RESPONSE_HEADER);
         if (payload[8] != Wire.OK) {
             FsException e = CallDispatcher.decodeError(in);
+            if (e.errno() == Errno.EAGAIN) // the server could not check the token right now: not a verdict on it
+                throw new IOException(server + " could not check the access token now: " + stripErrno(e));
             if (token == null)
                 throw new Refused(FsException.of(Errno.EACCES,
-                        "metadata server %s requires an access token (give --token-file F, TARN_TOKEN_FILE or -o token-file=F)", server));
-            throw new Refused(new FsException(e.errno(), "metadata server " + server + " refused the access token: "
+                        "%s requires an access token (give --token-file F, TARN_TOKEN_FILE or -o token-file=F)", server));
+            throw new Refused(new FsException(e.errno(), server + " refused the access token: "
                     + stripErrno(e)));
         }
         AccessToken t = in.bool() ? in.accessToken() : null;
@@ -202,7 +212,7 @@ final class ClientConnection {
      */
     byte[] call(byte[] frame, int length, long timeoutNanos, String method) throws Lost {
         if (length - Wire.LENGTH_FIELD > serverMaxRequest)
-            throw FsException.of(Errno.E2BIG, "%s request of %d bytes exceeds the limit of %d of metadata server %s",
+            throw FsException.of(Errno.E2BIG, "%s request of %d bytes exceeds the limit of %d of %s",
                     method, length - Wire.LENGTH_FIELD, serverMaxRequest, server);
         long callId = nextCallId.getAndIncrement();
         WireOut.putLong(frame, Wire.CALL_ID_AT, callId);
@@ -228,7 +238,7 @@ final class ClientConnection {
                 if (lost != null) throw lost;
                 long left = deadline - System.nanoTime();
                 if (left <= 0)
-                    throw FsException.of(Errno.ETIMEDOUT, "metadata server %s did not answer %s within %d ms",
+                    throw FsException.of(Errno.ETIMEDOUT, "%s did not answer %s within %d ms",
                             server, method, timeoutNanos / 1_000_000);
                 if (Thread.interrupted()) {
                     Thread.currentThread().interrupt();
@@ -272,7 +282,7 @@ final class ClientConnection {
                     if (p != mine) LockSupport.unpark(p.waiter);
                 } else if (callId == Wire.NO_CALL) {
                     FsException e = CallDispatcher.decodeError(new WireIn(payload, Wire.RESPONSE_HEADER, payload.length - Wire.RESPONSE_HEADER));
-                    LOG.log(WARNING, "metadata server {0} reports a connection error: {1}", server, e.getMessage());
+                    LOG.log(WARNING, "{0} reports a connection error: {1}", server, e.getMessage());
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -306,7 +316,7 @@ final class ClientConnection {
             } catch (SocketTimeoutException e) {
                 return null;
             }
-            if (n < 0) throw new EOFException("metadata server " + server + " closed the connection");
+            if (n < 0) throw new EOFException(server + " closed the connection");
             end += n;
         }
     }

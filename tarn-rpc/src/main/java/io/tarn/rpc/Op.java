@@ -33,7 +33,11 @@ enum Op {
     CHANGES(90, Retry.SAFE), XATTR_HOLDERS(91, Retry.SAFE),
     PUNCH_BLOCKS(100, Retry.REQUEST_ID),
     // Volume quotas (ADR 0133). Setting is idempotent: the limits are absolute values (or -1: keep).
-    SET_VOLUME_QUOTA(120, Retry.SAFE), VOLUME_QUOTA(121, Retry.SAFE);
+    SET_VOLUME_QUOTA(120, Retry.SAFE), VOLUME_QUOTA(121, Retry.SAFE),
+    // The object store calls a proxy serves (ADR 0140): no MetaService method behind them. A put replaces the
+    // whole object and a delete of an absent key is fine, so every one of them may be resent as is.
+    OBJECT_GET(110, Retry.SAFE), OBJECT_PUT(111, Retry.SAFE), OBJECT_DELETE(112, Retry.SAFE),
+    OBJECT_LIST(113, Retry.SAFE), OBJECT_HEAD(114, Retry.SAFE);
 
     /** How a call may be sent again after a lost reply. */
     enum Retry {
@@ -63,6 +67,11 @@ enum Op {
             case VOLUME, HEARTBEAT, LOOKUP, GET_ATTR, READLINK, ACCESS, GET_XATTR -> true;
             default -> false;
         };
+    }
+
+    /** One of the object store calls a proxy serves (ADR 0140). */
+    boolean objectStore() {
+        return code >= 110 && code <= 119;
     }
 
     /** The op for a wire code, or null if this version does not know it. */

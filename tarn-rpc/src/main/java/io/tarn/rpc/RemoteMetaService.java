@@ -182,7 +182,8 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
             if (e.errno() != Errno.EEXIST) throw e;
             VolumeInfo v = volume(spec.name());
             if (v.storeUri().equals(spec.storeUri()) && v.blockSize() == spec.blockSize()
-                    && v.compression().equals(spec.compression()) && v.retentionSeconds() == spec.retentionSeconds())
+                    && v.compression().equals(spec.compression()) && v.retentionSeconds() == spec.retentionSeconds()
+                    && v.proxy().equals(spec.proxy()))
                 return v;
             throw e;
         });

@@ -1,6 +1,8 @@
 package io.tarn.rpc;
 
 import io.tarn.api.MetaService;
+import io.tarn.api.ObjectStore;
+import io.tarn.api.auth.AccessToken;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,10 +34,8 @@ public final class RpcServer implements AutoCloseable {
     private static final Duration DRAIN = Duration.ofSeconds(10);
 
     private final ServerSocket listener;
-    private final MetaService service;
+    private final Served served;
     private final ServerSecurity security;
-    private final CallDispatcher dispatcher;
-    private final Map<Long, String> knownSessions = new ConcurrentHashMap<>();
     private final int maxFrame;
     private final long epoch = new SecureRandom().nextLong();
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
@@ -46,10 +46,9 @@ public final class RpcServer implements AutoCloseable {
     private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private RpcServer(MetaService svc, ServerSocket listener, int maxFrame, ServerSecurity security) {
-        this.service = svc;
+    private RpcServer(Served served, ServerSocket listener, int maxFrame, ServerSecurity security) {
+        this.served = served;
         this.security = security;
-        this.dispatcher = new CallDispatcher(svc, security.tokens());
         this.listener = listener;
         this.maxFrame = maxFrame;
         this.acceptor = Thread.ofPlatform().daemon().name("tarn-rpc-accept-" + listener.getLocalPort()).start(this::acceptLoop);
@@ -71,13 +70,65 @@ public final class RpcServer implements AutoCloseable {
     }
 
     public static RpcServer start(MetaService svc, InetSocketAddress addr, int maxFrameBytes, ServerSecurity security) {
+        return start(new MetaServed(svc, security.tokens()), addr, maxFrameBytes, security);
+    }
+
+    /**
+     * Serves an object store (a proxy, ADR 0140) instead of the metadata service: the same transport, TLS
+     * and AUTHENTICATE, with the object store opcodes. {@code security.tokens()} checks presented tokens;
+     * {@code access} says what each connection reaches.
+     */
+    public static RpcServer serveObjects(ObjectStoreAccess access, InetSocketAddress addr, ServerSecurity security) {
+        return start(new Served() {
+            @Override
+            public Dispatch open() {
+                return new ObjectStoreDispatcher(access.anonymous());
+            }
+
+            @Override
+            public Dispatch guarded(AccessToken token, String peer) {
+                return new ObjectStoreDispatcher(access.forToken(token, peer));
+            }
+
+            @Override
+            public String what() {
+                return "proxy";
+            }
+        }, addr, Wire.DEFAULT_MAX_FRAME, security);
+    }
+
+    /** The metadata service, guarded per connection by its token (ADR 0100). */
+    private record MetaServed(MetaService svc, io.tarn.api.auth.AccessTokens tokens, CallDispatcher full,
+                              Map<Long, String> knownSessions) implements Served {
+        MetaServed(MetaService svc, io.tarn.api.auth.AccessTokens tokens) {
+            this(svc, tokens, new CallDispatcher(svc, tokens), new ConcurrentHashMap<>());
+        }
+
+        @Override
+        public Dispatch open() {
+            return full;
+        }
+
+        @Override
+        public Dispatch guarded(AccessToken token, String peer) {
+            TokenGuard guard = new TokenGuard(svc, tokens, token, peer, knownSessions);
+            return new CallDispatcher(guard, guard);
+        }
+
+        @Override
+        public String what() {
+            return "metadata server";
+        }
+    }
+
+    private static RpcServer start(Served served, InetSocketAddress addr, int maxFrameBytes, ServerSecurity security) {
         try {
             ServerSocket s = new ServerSocket();
             // A restarted server must be able to take its port back while old connections sit in TIME_WAIT.
             s.setReuseAddress(true);
             s.bind(addr, 512);
-            RpcServer server = new RpcServer(svc, s, maxFrameBytes, security);
-            LOG.log(INFO, "metadata RPC listening on {0} ({1}, {2})", s.getLocalSocketAddress(),
+            RpcServer server = new RpcServer(served, s, maxFrameBytes, security);
+            LOG.log(INFO, "{0} RPC listening on {1} ({2}, {3})", served.what(), s.getLocalSocketAddress(),
                     security.tls() == null ? "plain TCP" : security.tls(),
                     security.tokensRequired() ? "access tokens required" : "no access token required");
             return server;
@@ -103,21 +154,12 @@ public final class RpcServer implements AutoCloseable {
         return maxFrame;
     }
 
-    /** The dispatcher of connections with full access (no token, none required). */
-    CallDispatcher dispatcher() {
-        return dispatcher;
-    }
-
-    MetaService service() {
-        return service;
+    Served served() {
+        return served;
     }
 
     ServerSecurity security() {
         return security;
-    }
-
-    Map<Long, String> knownSessions() {
-        return knownSessions;
     }
 
     /** Open client connections, for tests and operators. */
@@ -235,7 +277,7 @@ public final class RpcServer implements AutoCloseable {
             while (running.get() > 0) {
                 long left = end - System.nanoTime();
                 if (left <= 0) {
-                    LOG.log(WARNING, "{0} metadata calls still running after {1}; closing anyway", running.get(), DRAIN);
+                    LOG.log(WARNING, "{0} {1} calls still running after {2}; closing anyway", running.get(), served.what(), DRAIN);
                     break;
                 }
                 try {
@@ -251,7 +293,7 @@ public final class RpcServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.log(INFO, "metadata RPC on port {0} closed", String.valueOf(port()));
+        LOG.log(INFO, "{0} RPC on port {1} closed", served.what(), String.valueOf(port()));
     }
 
     static void closeQuietly(AutoCloseable c) {

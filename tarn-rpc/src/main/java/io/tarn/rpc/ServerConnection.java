@@ -41,7 +41,7 @@ final class ServerConnection {
     private final String peer;
     private int clientMaxReply;
     /** What calls reach: the whole service, what a token allows, or null while a required token is missing. */
-    private volatile CallDispatcher dispatcher;
+    private volatile Dispatch dispatcher;
     private boolean authenticated, refusalLogged;
 
     ServerConnection(RpcServer server, Socket socket) {
@@ -49,7 +49,7 @@ final class ServerConnection {
         this.raw = socket;
         this.socket = socket;
         this.peer = String.valueOf(socket.getRemoteSocketAddress());
-        this.dispatcher = server.security().tokensRequired() ? null : server.dispatcher();
+        this.dispatcher = server.security().tokensRequired() ? null : server.served().open();
     }
 
     void serve() {
@@ -184,13 +184,27 @@ final class ServerConnection {
             LOG.log(WARNING, "refusing connection from {0}: {1}", peer, e.getMessage());
             reply(CallDispatcher.error(callId, e));
             return false;
+        } catch (io.tarn.api.ObjectStoreException e) {
+            // A proxy that cannot reach the metadata server to check the token: the client may try again later.
+            LOG.log(WARNING, "cannot admit {0} now: {1}", peer, e.getMessage());
+            reply(CallDispatcher.error(callId, FsException.of(Errno.EAGAIN, "%s", e.getMessage())));
+            return false;
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "checking an access token failed", e);
             reply(CallDispatcher.error(callId, FsException.of(Errno.EIO, "checking the access token failed on the server")));
             return false;
         }
-        TokenGuard guard = new TokenGuard(server.service(), tokens, t, peer, server.knownSessions());
-        dispatcher = new CallDispatcher(guard, guard);
+        try {
+            dispatcher = server.served().guarded(t, peer);
+        } catch (FsException e) {
+            LOG.log(WARNING, "refusing connection from {0}: {1}", peer, e.getMessage());
+            reply(CallDispatcher.error(callId, e));
+            return false;
+        } catch (io.tarn.api.ObjectStoreException e) {
+            LOG.log(WARNING, "cannot admit {0} now: {1}", peer, e.getMessage());
+            reply(CallDispatcher.error(callId, FsException.of(Errno.EAGAIN, "%s", e.getMessage())));
+            return false;
+        }
         authenticated = true;
         LOG.log(DEBUG, "{0} authenticated with access token {1} ({2})", peer, t.id(), t.describe());
         reply(WireOut.response(callId, Wire.OK).bool(true).accessToken(t));
@@ -233,14 +247,14 @@ final class ServerConnection {
                 if (!go) return;
                 continue;
             }
-            CallDispatcher d = dispatcher;
+            Dispatch d = dispatcher;
             if (d == null) {
                 if (!refusalLogged) {
                     refusalLogged = true;
                     LOG.log(WARNING, "refusing calls from {0}: no access token presented, and this server requires one", peer);
                 }
                 reply(CallDispatcher.error(WireIn.getLong(payload, 0), FsException.of(Errno.EACCES,
-                        "this metadata server requires an access token (--token-file, TARN_TOKEN_FILE or -o token-file=)")));
+                        "this %s requires an access token (--token-file, TARN_TOKEN_FILE or -o token-file=)", server.served().what())));
                 release(cost);
                 continue;
             }

@@ -28,7 +28,7 @@ final class ServerLink implements AutoCloseable {
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final String server;
+    private final String role, server;
     private final InetSocketAddress addr;
     private final RpcOptions opts;
     private final LongConsumer onNewEpoch;
@@ -47,6 +47,12 @@ final class ServerLink implements AutoCloseable {
 
     /** Connects once within the connect timeout; fails with a one-line FsException naming the server. */
     ServerLink(String server, InetSocketAddress addr, RpcOptions opts, LongConsumer onNewEpoch) {
+        this("metadata server", server, addr, opts, onNewEpoch);
+    }
+
+    /** As above for a server of {@code role} ("metadata server", "proxy"), the word messages name it by. */
+    ServerLink(String role, String server, InetSocketAddress addr, RpcOptions opts, LongConsumer onNewEpoch) {
+        this.role = role;
         this.server = server;
         this.addr = addr;
         this.opts = opts;
@@ -58,7 +64,7 @@ final class ServerLink implements AutoCloseable {
         } catch (ClientConnection.Refused e) {
             throw e.reason;
         } catch (IOException e) {
-            throw failure(e, "cannot connect to metadata server " + server);
+            throw failure(e, "cannot connect to " + role + " " + server);
         }
     }
 
@@ -66,7 +72,7 @@ final class ServerLink implements AutoCloseable {
         // Resolved again on every connect: a server that comes back under the same name at a new address is found.
         InetSocketAddress target = new InetSocketAddress(addr.getHostString(), addr.getPort());
         if (target.isUnresolved()) throw new UnknownHostException(addr.getHostString());
-        return ClientConnection.open(target, server, timeoutMillis, opts, this::lost);
+        return ClientConnection.open(target, role, server, timeoutMillis, opts, this::lost);
     }
 
     String server() {
@@ -94,7 +100,7 @@ final class ServerLink implements AutoCloseable {
         lock.lock();
         try {
             while (true) {
-                if (closed) throw FsException.of(Errno.EIO, "client of metadata server %s is closed", server);
+                if (closed) throw FsException.of(Errno.EIO, "client of %s %s is closed", role, server);
                 if (refused != null) throw refused;
                 if (current != null) {
                     if (current.alive()) return current;
@@ -102,13 +108,13 @@ final class ServerLink implements AutoCloseable {
                 }
                 long left = outageStart + opts.rideThrough().toNanos() - System.nanoTime();
                 if (left <= 0)
-                    throw failure(lastFailure, "metadata server " + server + " unreachable for "
+                    throw failure(lastFailure, role + " " + server + " unreachable for "
                             + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStart) + " ms");
                 try {
                     changed.awaitNanos(left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw FsException.of(Errno.EINTR, "interrupted while waiting for metadata server %s", server);
+                    throw FsException.of(Errno.EINTR, "interrupted while waiting for %s %s", role, server);
                 }
             }
         } finally {
@@ -133,7 +139,7 @@ final class ServerLink implements AutoCloseable {
         if (lastFailure == null) lastFailure = new ConnectException("connection lost");
         if (!reconnecting && !closed) {
             reconnecting = true;
-            LOG.log(WARNING, "lost connection to metadata server {0}; reconnecting", server);
+            LOG.log(WARNING, "lost connection to {0} {1}; reconnecting", role, server);
             Thread.ofVirtual().name("tarn-rpc-reconnect-" + server).start(this::reconnect);
         }
     }
@@ -166,7 +172,7 @@ final class ServerLink implements AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
-                LOG.log(WARNING, "metadata server {0} refused this client; not reconnecting: {1}", server, e.reason.getMessage());
+                LOG.log(WARNING, "{0} {1} refused this client; not reconnecting: {2}", role, server, e.reason.getMessage());
                 return;
             } catch (IOException e) {
                 failure = e;
@@ -183,7 +189,7 @@ final class ServerLink implements AutoCloseable {
                     previousEpoch = epoch;
                     epoch = c.epoch();
                     changed.signalAll();
-                    LOG.log(INFO, "reconnected to metadata server {0} after {1} ms and {2} attempts{3}", server, down,
+                    LOG.log(INFO, "reconnected to {0} {1} after {2} ms and {3} attempts{4}", role, server, down,
                             attempts, previousEpoch != epoch ? " (the server restarted)" : "");
                 } else {
                     if (c != null) c.close();

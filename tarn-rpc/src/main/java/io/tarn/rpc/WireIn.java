@@ -237,11 +237,11 @@ final class WireIn {
 
     /** The VolumeSpec constructor validates and throws EINVAL itself. */
     VolumeSpec volumeSpec() {
-        return new VolumeSpec(str(), str(), i32(), str(), i64(), volumeEncryption());
+        return new VolumeSpec(str(), str(), i32(), str(), i64(), volumeEncryption(), str());
     }
 
     VolumeInfo volumeInfo() {
-        return new VolumeInfo(str(), str(), str(), i32(), str(), i64(), i64(), i64(), volumeEncryption());
+        return new VolumeInfo(str(), str(), str(), i32(), str(), i64(), i64(), i64(), volumeEncryption(), str());
     }
 
     /** The VolumeEncryption constructors validate and throw EINVAL themselves. */

@@ -222,12 +222,12 @@ final class WireOut {
 
     WireOut volumeSpec(VolumeSpec s) {
         return str(s.name()).str(s.storeUri()).i32(s.blockSize()).str(s.compression()).i64(s.retentionSeconds())
-                .volumeEncryption(s.encryption());
+                .volumeEncryption(s.encryption()).str(s.proxy());
     }
 
     WireOut volumeInfo(VolumeInfo v) {
         return str(v.name()).str(v.uuid()).str(v.storeUri()).i32(v.blockSize()).str(v.compression())
-                .i64(v.retentionSeconds()).i64(v.createdNs()).i64(v.rootIno()).volumeEncryption(v.encryption());
+                .i64(v.retentionSeconds()).i64(v.createdNs()).i64(v.rootIno()).volumeEncryption(v.encryption()).str(v.proxy());
     }
 
     /** {@code str cipher, bool encryptNames, i32 count, key generations}; never a key (ADR 0091). */

@@ -34,10 +34,18 @@ public final class MountDaemon {
 
     /**
      * What to mount and how. {@code store} is only for a volume created on first embedded mount;
-     * {@code keys} is the key of an encrypted volume (null for a plain one).
+     * {@code keys} is the key of an encrypted volume (null for a plain one); {@code proxy} overrides the
+     * volume's proxy group (null: the volume's own, "": none) and {@code proxyOptions} say how to reach it
+     * (TLS, token; ADR 0140).
      */
     public record Settings(String volume, Path mountpoint, String store, ClientConfig client,
-                           boolean allowOther, boolean readOnly, boolean defaultPermissions, List<String> args, KeySource keys) {}
+                           boolean allowOther, boolean readOnly, boolean defaultPermissions, List<String> args, KeySource keys,
+                           String proxy, io.tarn.rpc.RpcOptions proxyOptions) {
+        public Settings(String volume, Path mountpoint, String store, ClientConfig client,
+                        boolean allowOther, boolean readOnly, boolean defaultPermissions, List<String> args, KeySource keys) {
+            this(volume, mountpoint, store, client, allowOther, readOnly, defaultPermissions, args, keys, null, null);
+        }
+    }
 
     /** The metadata side a daemon runs on: the service, and the embedded data folder if this process owns it. */
     public interface Meta extends AutoCloseable {
@@ -67,7 +75,9 @@ public final class MountDaemon {
             RpcServer rpc = null;
             Path endpoint = null;
             // The key is checked here, before the store is opened or the mount made: a wrong key leaves nothing behind.
-            try (TarnVfs vfs = TarnVfs.open(svc, v.name(), s.client(), s.keys())) {
+            io.tarn.api.ObjectStore proxied = ProxyStores.open(v, s);
+            try (proxied; TarnVfs vfs = proxied == null ? TarnVfs.open(svc, v.name(), s.client(), s.keys())
+                    : new TarnVfs(svc, proxied, v.name(), s.client(), s.keys())) {
                 if (meta.ownedDataDir() != null) {
                     // Loopback, and a secret in the owner-only endpoint file: the folder's owner needs no setup,
                     // other local users who find the port get nothing (ADR 0100).
@@ -89,7 +99,7 @@ public final class MountDaemon {
                     // Ready for `tarn upgrade`: a successor may take this live session over.
                     session.listenForHandoff(ControlSocket.pathFor(s.mountpoint()));
                     MountRecord.write(s.mountpoint(), s.args());
-                    onReady.accept("volume " + v.uuid() + ", store " + v.storeUri());
+                    onReady.accept("volume " + v.uuid() + ", store " + v.storeUri() + (proxied == null ? "" : " through " + proxied.describe()));
                     FuseSession.Outcome how = session.join();
                     if (how != FuseSession.Outcome.HANDED_OFF) MountRecord.remove(s.mountpoint());
                     LOG.log(System.Logger.Level.INFO, "mount of {0} at {1} ended: {2}", v.name(), s.mountpoint(), how);

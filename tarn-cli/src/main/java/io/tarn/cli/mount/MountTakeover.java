@@ -49,7 +49,12 @@ public final class MountTakeover {
         // The same secret: clients of the predecessor's endpoint reconnect to this one with what they have.
         String secret = previous != null && previous.secret() != null ? previous.secret() : Endpoint.newSecret();
         MetaService svc = meta.service();
-        VfsFilesystem fs = new VfsFilesystem(state -> TarnVfs.resume(svc, s.client(), state, s.keys()));
+        VfsFilesystem fs = new VfsFilesystem(state -> {
+            // The successor sends blocks where the predecessor did: through the volume's proxy group if it has one.
+            io.tarn.api.ObjectStore proxied = ProxyStores.open(svc.volume(s.volume()), s);
+            return proxied == null ? TarnVfs.resume(svc, s.client(), state, s.keys())
+                    : TarnVfs.resume(svc, proxied, s.client(), state, s.keys());
+        });
         KvStore kv = null;
         RpcServer rpc = null;
         try (meta; FuseSession session = FuseSession.takeOver(ControlSocket.pathFor(s.mountpoint()), fs, MountDaemon.fuseConfig())) {

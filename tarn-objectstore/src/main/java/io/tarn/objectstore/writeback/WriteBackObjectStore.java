@@ -1,4 +1,4 @@
-package io.tarn.client.block;
+package io.tarn.objectstore.writeback;
 
 import io.tarn.api.ObjectInfo;
 import io.tarn.api.ObjectStore;

@@ -1,4 +1,4 @@
-package io.tarn.client.block;
+package io.tarn.objectstore.writeback;
 
 import io.tarn.api.ObjectStore;
 import io.tarn.objectstore.MemoryObjectStore;
