@@ -52,7 +52,7 @@ final class FakeMetaService implements MetaService {
     public synchronized VolumeInfo createVolume(VolumeSpec spec) {
         if (volumes.containsKey(spec.name())) throw FsException.of(Errno.EEXIST, "volume %s exists", spec.name());
         VolumeInfo v = new VolumeInfo(spec.name(), "uuid-" + spec.name(), spec.storeUri(), spec.blockSize(), spec.compression(),
-                spec.retentionSeconds(), 42, 1, spec.encryption());
+                spec.retentionSeconds(), 42, 1, spec.encryption(), spec.proxy());
         volumes.put(spec.name(), v);
         return v;
     }
@@ -67,7 +67,7 @@ final class FakeMetaService implements MetaService {
         }
         if (key.generation() != v.encryption().keys().size() + 1) throw FsException.of(Errno.EINVAL, "not the next generation");
         VolumeInfo n = new VolumeInfo(v.name(), v.uuid(), v.storeUri(), v.blockSize(), v.compression(), v.retentionSeconds(),
-                v.createdNs(), v.rootIno(), v.encryption().with(key));
+                v.createdNs(), v.rootIno(), v.encryption().with(key), v.proxy());
         volumes.put(name, n);
         return n;
     }

@@ -174,7 +174,7 @@ class MalformedRequestTest {
             assertEquals(Errno.EBADMSG, r.reply(9).errno());
             // a volume spec the VolumeSpec constructor refuses
             r.send(request(Op.CREATE_VOLUME, 10).str("bad name!").str("mem://").i32(3).str("lz4").i64(0)
-                    .volumeEncryption(io.tarn.api.VolumeEncryption.NONE));
+                    .volumeEncryption(io.tarn.api.VolumeEncryption.NONE).str(""));
             assertEquals(Errno.EINVAL, r.reply(10).errno());
             // a frame shorter than a request header: error for call 0, the frame boundary is still known
             r.sendRaw(new byte[]{0, 0, 0, 3, 1, 2, 3});

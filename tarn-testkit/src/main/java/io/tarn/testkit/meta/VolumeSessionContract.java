@@ -43,6 +43,18 @@ public abstract class VolumeSessionContract extends MetaServiceFixture {
         assertEquals(names.stream().sorted().toList(), names, "listed by name");
     }
 
+    /** The proxy group a volume's blocks go through is stored with it (ADR 0140); none by default. */
+    @Test
+    void proxyGroupIsStoredWithTheVolume() {
+        assertEquals("", vol.proxy());
+        String name = "proxied-" + System.nanoTime();
+        VolumeInfo v = meta.createVolume(new VolumeSpec(name, "mem://x", BLOCK, "lz4", 0, null, " p1:7480, [::1]:7481 ,"));
+        assertEquals("p1:7480,[::1]:7481", v.proxy());
+        assertEquals("p1:7480,[::1]:7481", meta.volume(name).proxy());
+        assertEquals("p1:7480,[::1]:7481", meta.openSession(name, "reader").volume().proxy());
+        expect(Errno.EINVAL, () -> meta.createVolume(new VolumeSpec(name + "x", "mem://x", BLOCK, "lz4", 0, null, "no-port")));
+    }
+
     /** Encryption settings are stored as given (no key ever reaches the service) and key generations append. */
     @Test
     void encryptionSettingsAreStoredAndKeyGenerationsAppend() {
