@@ -1,0 +1,152 @@
+package io.tarn.it;
+
+import io.tarn.objectstore.LocalDirObjectStore;
+import io.tarn.rpc.RemoteObjectStore;
+import io.tarn.rpc.RpcOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The proxy group (ADR 0140) end to end, with real processes on loopback: {@code tarn meta} and two
+ * {@code tarn proxy} with TLS and required tokens in front of one store, a volume created with
+ * {@code --proxy}, and a real mount. While the store refuses every call, an fsync through the mount still
+ * returns (the proxies acknowledged the blocks once staged); the blocks reach the store when it is back,
+ * and a mount that bypasses the proxies ({@code -o proxy=none}) reads the file intact from the store.
+ * Separately, a put the proxy acknowledged survives a kill -9 of the proxy before its upload.
+ */
+@Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ProxyMountTest {
+    private static final Duration T = Duration.ofSeconds(120);
+    @TempDir Path tmp;
+
+    private static long filesEndingWith(Path dir, String suffix) throws Exception {
+        if (!Files.isDirectory(dir)) return 0;
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(suffix)).count();
+        }
+    }
+
+    private static long blockObjects(Path objects, String uuid) throws Exception {
+        Path blocks = objects.resolve(uuid).resolve("blocks");
+        if (!Files.isDirectory(blocks)) return 0;
+        try (Stream<Path> s = Files.walk(blocks)) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+
+    /** Waits for a condition of the outside world (uploads draining) with a deadline; a poll interval, not a result. */
+    private static void await(String what, java.util.concurrent.Callable<Boolean> done) throws Exception {
+        long until = System.nanoTime() + T.toNanos();
+        while (!done.call()) {
+            assertTrue(System.nanoTime() < until, what);
+            LockSupport.parkNanos(20_000_000);
+        }
+    }
+
+    @Test
+    void aVolumeMountedThroughAProxyGroupIsDurableAtTheProxiesAndReachesTheStore() throws Exception {
+        Path certs = tmp.resolve("certs");
+        Programs.tarn(T, "cert", "--out", certs.toString(), "--host", "localhost,127.0.0.1").ok();
+        String ca = certs.resolve("ca.pem").toString();
+        Path admin = tmp.resolve("admin.token");
+        Path storeDir = Files.createDirectories(tmp.resolve("store"));
+        String store = SwitchedFaultsStoreProvider.uri(storeDir);
+        Path cache1 = tmp.resolve("proxy1"), cache2 = tmp.resolve("proxy2");
+        byte[] data = new byte[10 << 20];
+        new Random(11).nextBytes(data);
+        Path src = Files.write(tmp.resolve("src"), data);
+
+        try (MetaServerProcess meta = MetaServerProcess.start(tmp.resolve("meta"), "--tls-cert", certs.resolve("server.pem").toString(),
+                "--tls-key", certs.resolve("server-key.pem").toString(), "--auth", "token", "--admin-token-file", admin.toString());
+             ProxyProcess p1 = ProxyProcess.start(proxyArgs(store, cache1, certs, meta.address()));
+             ProxyProcess p2 = ProxyProcess.start(proxyArgs(store, cache2, certs, meta.address()))) {
+            String[] server = {"--meta", meta.address(), "--tls-ca", ca};
+            String group = p1.address() + "," + p2.address();
+            Programs.tarn(T, concat(List.of("volume", "create", "v", "--store", store, "--proxy", group, "--token-file", admin.toString()), server)).ok();
+            String info = Programs.tarn(T, concat(List.of("volume", "info", "v", "--token-file", admin.toString()), server)).ok().out();
+            assertTrue(info.contains("proxy:       " + group), info);
+            String uuid = info.lines().filter(l -> l.startsWith("uuid:")).findFirst().orElseThrow().substring(5).strip();
+            Path token = tmp.resolve("v.token");
+            Programs.tarn(T, concat(List.of("token", "create", "v", "--trust-uids", "--out", token.toString(), "--token-file", admin.toString()), server)).ok();
+            String clientOptions = "token-file=" + token + ",tls-ca=" + ca;
+
+            Path mnt = tmp.resolve("mnt");
+            Path fail = storeDir.resolve("FAIL");
+            try (MountedVolume mv = MountedVolume.mount("v", mnt, "--meta", meta.address(), "-o", clientOptions)) {
+                assertTrue(mv.logText().contains("through proxy group " + group), mv.logText());
+                Files.createFile(fail); // from here on the store refuses every call: only the proxies can acknowledge
+                Programs.run(T, null, List.of("dd", "if=" + src, "of=" + mnt.resolve("f"), "bs=1M", "conv=fsync", "status=none")).ok();
+                long staged = filesEndingWith(cache1, ".wb") + filesEndingWith(cache2, ".wb");
+                assertTrue(staged >= 3, "a 10 MiB file in 4 MiB blocks is staged on the proxies: " + staged);
+                assertEquals(0, blockObjects(storeDir.resolve("objects"), uuid), "nothing reached the store while it refused");
+                Programs.run(T, null, List.of("cmp", src.toString(), mnt.resolve("f").toString())).ok();
+                Files.delete(fail);
+                await("the proxies never uploaded their staged blocks:\n" + p1.logText() + p2.logText(),
+                        () -> filesEndingWith(cache1, ".wb") + filesEndingWith(cache2, ".wb") == 0);
+                assertTrue(blockObjects(storeDir.resolve("objects"), uuid) >= 3, "the blocks are in the store");
+            } finally {
+                Files.deleteIfExists(fail);
+            }
+            // Straight to the store, past the proxies: the bytes there are the file.
+            try (MountedVolume direct = MountedVolume.mount("v", mnt, "--meta", meta.address(), "-o", clientOptions + ",proxy=none")) {
+                assertFalse(direct.logText().contains("through proxy group"), direct.logText());
+                Programs.run(T, null, List.of("cmp", src.toString(), mnt.resolve("f").toString())).ok();
+            }
+            assertTrue(p1.logText().contains("access tokens checked with " + meta.address()), p1.logText());
+        }
+    }
+
+    private static String[] proxyArgs(String store, Path cache, Path certs, String meta) {
+        return new String[]{"--store", store, "--cache-dir", cache.toString(), "--tls-cert", certs.resolve("server.pem").toString(),
+                "--tls-key", certs.resolve("server-key.pem").toString(), "--meta", meta, "--tls-ca", certs.resolve("ca.pem").toString(),
+                "--auth", "token"};
+    }
+
+    private static String[] concat(List<String> a, String... b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void aPutTheProxyAcknowledgedSurvivesAKillBeforeItsUpload() throws Exception {
+        Path storeDir = Files.createDirectories(tmp.resolve("store"));
+        Path cache = tmp.resolve("cache");
+        Path fail = Files.createFile(storeDir.resolve("FAIL")); // the store refuses every call until deleted
+        byte[] data = new byte[1 << 20];
+        new Random(3).nextBytes(data);
+        String key = "0f3c-volume/blocks/01/0000000000000001";
+        try (ProxyProcess proxy = ProxyProcess.start("--store", SwitchedFaultsStoreProvider.uri(storeDir), "--cache-dir", cache.toString())) {
+            try (RemoteObjectStore client = RemoteObjectStore.connect(proxy.address(), RpcOptions.defaults())) {
+                client.put(key, ByteBuffer.wrap(data)); // returns once staged and synced on the proxy's disk
+            }
+            assertEquals(1, filesEndingWith(cache, ".wb"), "the acknowledged object is staged");
+            proxy.kill9();
+            Files.delete(fail);
+            LocalDirObjectStore objects = new LocalDirObjectStore(storeDir.resolve("objects"));
+            assertTrue(objects.get(key, 0, -1).isEmpty(), "the killed proxy never uploaded it");
+
+            proxy.restart();
+            await("the restarted proxy never uploaded the staged object:\n" + proxy.logText(), () -> objects.get(key, 0, -1).isPresent());
+            ByteBuffer got = objects.get(key, 0, -1).orElseThrow();
+            byte[] back = new byte[got.remaining()];
+            got.get(back);
+            assertArrayEquals(data, back);
+            await("the staged file is removed after the upload", () -> filesEndingWith(cache, ".wb") == 0);
+            assertTrue(proxy.logText().contains("staged objects"), proxy.logText());
+        }
+    }
+}
