@@ -225,6 +225,22 @@ class ProxyAccessTest {
     }
 
     @Test
+    void aProxyThatCannotReachTheMetadataServerSaysSoAndIsNotAVerdict() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        try (ProxyServer cut = ProxyServer.start(new MemoryObjectStore(), "mem://proxied",
+                ProxyServer.Config.plain(dir.resolve("cut-cache")).withSecurity(null, "127.0.0.1:" + closedPort, RpcOptions.defaults(), true))) {
+            FsException e = assertThrows(FsException.class,
+                    () -> RemoteObjectStore.connect("127.0.0.1:" + cut.port(), RpcOptions.defaults().withToken(rw)));
+            assertNotEquals(Errno.EACCES, e.errno(), "an unreachable metadata server is no verdict on the token");
+            assertTrue(e.getMessage().contains("could not check the access token now")
+                    && e.getMessage().contains("metadata server 127.0.0.1:" + closedPort), e.getMessage());
+        }
+    }
+
+    @Test
     void plaintextAndUntrustedCertificatesAreRefused() {
         FsException plain = assertThrows(FsException.class,
                 () -> RemoteObjectStore.connect("localhost:" + proxy.port(), RpcOptions.defaults().withToken(rw)));
