@@ -578,6 +578,17 @@ public final class TarnVfs implements Vfs {
         while (done < want) {
             ByteBuffer b = src.read(in.caller, offIn + done, (int) Math.min(chunk, want - done), false);
             if (!b.hasRemaining()) break;
+            long at = offOut + done, growth = at + b.remaining() - Math.max(at, dst.size());
+            if (growth > 0) {
+                long allowed;
+                try {
+                    allowed = quota.allow(growth);
+                } catch (FsException e) {
+                    if (done > 0) break; // a short copy, as a write that fills the quota is short
+                    throw e;
+                }
+                if (allowed < growth) b.limit(b.position() + (int) (b.remaining() - (growth - allowed)));
+            }
             int n = b.remaining();
             dst.write(out.caller, offOut + done, b, false);
             done += n;

@@ -85,4 +85,18 @@ class TarnVfsQuotaTest {
         assertEquals(0, vfs.statfs(c).usedBytes(), "an object store has nothing to allocate: fallocate counts nothing");
         vfs.release(f.fh());
     }
+
+    @Test
+    void copyFileRangeStopsAtTheQuota() {
+        fx.meta.setVolumeQuota("v", 3L * BLOCK, 0);
+        Vfs.Created src = vfs.create(c, vfs.rootIno(), "src", 0644, OpenFlags.O_RDWR);
+        vfs.write(src.fh(), 0, buf(pattern(2 * BLOCK, 7)));
+        vfs.fsync(src.fh(), false);
+        Vfs.Created dst = vfs.create(c, vfs.rootIno(), "dst", 0644, OpenFlags.O_RDWR);
+        assertEquals(BLOCK, vfs.copyFileRange(src.fh(), 0, dst.fh(), 0, 2L * BLOCK, 0), "a short copy of what fits");
+        edquot(() -> vfs.copyFileRange(src.fh(), BLOCK, dst.fh(), BLOCK, BLOCK, 0));
+        vfs.release(dst.fh());
+        vfs.release(src.fh());
+        assertEquals(3L * BLOCK, vfs.statfs(c).usedBytes());
+    }
 }
