@@ -16,7 +16,6 @@ final class Attributes {
     static Attr setAttr(VolumeTx t, long ino, SetAttr c) {
         if (c.has(SetAttr.ATIME_READ)) return readAtime(t, ino, c);
         InodeRecord r = t.inode(ino);
-        InodeRecord before = r;
         boolean root = Permissions.isRoot(t.caller);
         if (c.has(SetAttr.UID) || c.has(SetAttr.GID)) {
             int uid = c.has(SetAttr.UID) ? c.uid() : r.uid();
@@ -64,7 +63,7 @@ final class Attributes {
             throw FsException.of(Errno.EPERM, "not the owner of inode %d", ino);
         long ctime = c.has(SetAttr.CTIME) ? c.ctimeNs() : t.now;
         r = r.withCtime(ctime);
-        t.updateInode(ino, before, r);
+        t.putInode(ino, r);
         return r.attr(ino);
     }
 
@@ -77,7 +76,7 @@ final class Attributes {
         boolean due = c.has(SetAttr.ATIME_NOW) || a <= r.mtimeNs() || a <= r.ctimeNs() || t.now - a >= RELATIME_AGE_NS;
         if (!due || t.now == a) return r.attr(ino);
         InodeRecord after = r.withTimes(t.now, r.mtimeNs(), r.ctimeNs());
-        t.updateInode(ino, r, after);
+        t.putInode(ino, after);
         return after.attr(ino);
     }
 
@@ -101,7 +100,7 @@ final class Attributes {
         if ((flags & Permissions.OpenFlags.O_TRUNC) != 0 && r.isFile() && r.size() > 0) {
             InodeRecord after = BlockMaps.truncate(t, ino, r, 0).withTimes(r.atimeNs(), t.now, t.now);
             if (!Permissions.isRoot(t.caller)) after = after.withoutSuidSgid();
-            t.updateInode(ino, r, after);
+            t.putInode(ino, after);
             r = after;
         }
         return r;

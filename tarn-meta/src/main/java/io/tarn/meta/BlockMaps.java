@@ -46,7 +46,7 @@ final class BlockMaps {
         long time = mtimeNs == 0 ? t.now : mtimeNs;
         InodeRecord after = r.withSize(Math.max(r.size(), minSize)).withTimes(r.atimeNs(), time, time);
         if (!Permissions.isRoot(t.caller)) after = after.withoutSuidSgid();
-        t.updateInode(ino, r, after);
+        t.putInode(ino, after);
         return after.attr(ino);
     }
 
@@ -78,7 +78,7 @@ final class BlockMaps {
         t.dropBlocks(ino, fromIndex, to);
         InodeRecord after = r.withTimes(r.atimeNs(), t.now, t.now);
         if (!Permissions.isRoot(t.caller)) after = after.withoutSuidSgid();
-        t.updateInode(ino, r, after);
+        t.putInode(ino, after);
         return after.attr(ino);
     }
 

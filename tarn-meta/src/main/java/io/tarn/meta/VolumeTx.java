@@ -73,11 +73,6 @@ final class VolumeTx {
         countUsage(ino, 0, 1);
     }
 
-    /** Stores a changed inode; usage follows the block map, not the size, so a change of size alone counts nothing. */
-    void updateInode(long ino, InodeRecord before, InodeRecord after) {
-        putInode(ino, after);
-    }
-
     // ---- dentries ------------------------------------------------------------------------------
 
     /** The child's inode number, or 0 if the name is absent. */

@@ -377,8 +377,9 @@ public final class OpenFile {
                 }
                 committedSize = Math.max(newSize, after.size());
                 if (uploaded.isEmpty() && dirty.isEmpty()) size = committedSize;
-                uncommittedGrowth -= growthAtStart;
-                quota.settled(growthAtStart, true);
+                long settled = Math.min(growthAtStart, uncommittedGrowth); // a truncation may have settled it already
+                uncommittedGrowth -= settled;
+                quota.settled(settled, true);
             } finally {
                 lock.unlock();
             }
