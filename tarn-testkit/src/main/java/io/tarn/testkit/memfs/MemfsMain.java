@@ -19,8 +19,11 @@ import java.time.Duration;
  * MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io]
  *                      [--no-keep-cache] [--readdirplus] [--writeback] [--timeout SECONDS]
  *                      [--allow-other] [--no-clone] [--stats] [--poll]
- *                      [--no-default-permissions] [--spin MICROS]
+ *                      [--no-default-permissions [--no-checks]] [--spin MICROS]
  * </pre>
+ * {@code --no-default-permissions} mounts without the kernel's permission checks; memfs then makes them
+ * itself, unless {@code --no-checks} also drops those (anyone may do anything: only to measure what the
+ * checks cost).
  * {@code --handoff} listens on the mount's control socket for a successor; {@code --takeover}
  * becomes that successor (and listens in turn). {@code --poll} makes the workers wait in poll(2)
  * beside a stop eventfd (see FuseConfig.handoffReady); {@code --spin} makes them keep reading for
@@ -31,13 +34,13 @@ public final class MemfsMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io] [--no-keep-cache] [--readdirplus] [--writeback] [--timeout S] [--allow-other] [--no-clone] [--stats] [--poll] [--no-default-permissions] [--spin MICROS]");
+            System.err.println("usage: MemfsMain MOUNTPOINT [--workers N] [--handoff] [--takeover] [--fusermount] [--direct-io] [--no-keep-cache] [--readdirplus] [--writeback] [--timeout S] [--allow-other] [--no-clone] [--stats] [--poll] [--no-default-permissions [--no-checks]] [--spin MICROS]");
             System.exit(2);
         }
         Path mnt = Path.of(args[0]).toAbsolutePath().normalize();
         FuseConfig.Builder cfg = FuseConfig.builder().handleKillprivV2(true);
         MountOptions opts = MountOptions.at(mnt).withFsname("memfs").withSubtype("memfs");
-        boolean handoff = false, takeover = false, stats = false;
+        boolean handoff = false, takeover = false, stats = false, kernelChecks = true, ownChecks = true;
         int openFlags = Opened.KEEP_CACHE | Opened.NOFLUSH; // memfs has nothing to do on close
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
@@ -58,14 +61,16 @@ public final class MemfsMain {
                 case "--stats" -> stats = true;
                 case "--poll" -> cfg.handoffReady(true);
                 case "--spin" -> cfg.spinMicros(Integer.parseInt(args[++i]));
-                case "--no-default-permissions" -> opts = opts.withDefaultPermissions(false); // memfs checks nothing then
+                case "--no-default-permissions" -> kernelChecks = false;
+                case "--no-checks" -> ownChecks = false;
                 default -> {
                     System.err.println("memfs: unknown option " + args[i]);
                     System.exit(2);
                 }
             }
         }
-        MemoryFilesystem fs = new MemoryFilesystem(openFlags);
+        if (!kernelChecks) opts = opts.withDefaultPermissions(false);
+        MemoryFilesystem fs = new MemoryFilesystem(openFlags, !kernelChecks && ownChecks);
         FuseSession session;
         try {
             if (takeover) {
@@ -79,6 +84,7 @@ public final class MemfsMain {
             System.exit(1);
             return;
         }
+        fs.notifyThrough(session.notifier());
         FuseSession s = session;
         Runtime.getRuntime().addShutdownHook(new Thread(s::close));
         if (!takeover && !session.awaitInit(Duration.ofSeconds(20))) {

@@ -1,6 +1,7 @@
 package io.tarn.testkit.memfs;
 
 import io.tarn.api.Attr;
+import io.tarn.api.Caller;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.api.SetAttr;
@@ -11,6 +12,7 @@ import io.tarn.fuse.DirSink;
 import io.tarn.fuse.Entry;
 import io.tarn.fuse.FsStats;
 import io.tarn.fuse.FuseFilesystem;
+import io.tarn.fuse.Notifier;
 import io.tarn.fuse.Opened;
 import io.tarn.fuse.Request;
 
@@ -26,8 +28,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A complete POSIX-ish filesystem in memory, served through {@link io.tarn.fuse.FuseSession}:
  * files (data off-heap, sparse), directories, symlinks, hard links, xattrs, rename, truncate.
- * Permission checks are left to the kernel (mount with default_permissions). It can hand its whole
- * state to a successor process. For tests and benchmarks of the transport; not durable.
+ * Permission checks are the kernel's (mount with default_permissions) or, with {@code ownChecks}, its
+ * own ({@link MemPermissions}: for mounts without default_permissions, where the kernel leaves them to
+ * the filesystem). It can hand its whole state to a successor process. For tests and benchmarks of the transport; not durable.
  */
 public final class MemoryFilesystem implements FuseFilesystem {
     private static final int O_ACCMODE = 3, O_TRUNC = 01000, O_EXCL = 0200;
@@ -38,6 +41,8 @@ public final class MemoryFilesystem implements FuseFilesystem {
     final AtomicLong nextIno = new AtomicLong(2), nextFh = new AtomicLong(1);
     private final ReentrantLock ns = new ReentrantLock();
     private final int openFlags;
+    private final boolean ownChecks;
+    private volatile Notifier notifier;
     private final ChunkPool pool = new ChunkPool(1024);
     /** Largest WRITE and READ the kernel sent, and how many WRITEs of at least 1 MiB: what the transport negotiated shows here. */
     public final AtomicLong maxWrite = new AtomicLong(), maxRead = new AtomicLong();
@@ -45,9 +50,13 @@ public final class MemoryFilesystem implements FuseFilesystem {
     /** WRITEs whose data buffer became a chunk without a copy. */
     public final LongAdder adoptedWrites = new LongAdder();
 
-    /** @param openFlags FOPEN flags for every open file, e.g. {@link Opened#KEEP_CACHE} or {@link Opened#DIRECT_IO} */
-    public MemoryFilesystem(int openFlags) {
+    /**
+     * @param openFlags FOPEN flags for every open file, e.g. {@link Opened#KEEP_CACHE} or {@link Opened#DIRECT_IO}
+     * @param ownChecks check permissions here (mounts without default_permissions), or leave them to the kernel
+     */
+    public MemoryFilesystem(int openFlags, boolean ownChecks) {
         this.openFlags = openFlags;
+        this.ownChecks = ownChecks;
         // Owned by whoever runs the daemon, as libfuse's examples do: an ordinary user's mount is theirs.
         MemNode root = new MemNode(1, Attr.S_IFDIR | 0755, owner("unix:uid"), owner("unix:gid"), now());
         root.pool = pool;
@@ -63,8 +72,26 @@ public final class MemoryFilesystem implements FuseFilesystem {
         }
     }
 
+    /** Permission checks left to the kernel (default_permissions). */
+    public MemoryFilesystem(int openFlags) {
+        this(openFlags, false);
+    }
+
     public MemoryFilesystem() {
         this(Opened.KEEP_CACHE);
+    }
+
+    /**
+     * Lets the filesystem tell the kernel when attributes it caches change behind its back: a write that
+     * clears set-user-id (the kernel keeps the mode it had until its attribute timeout otherwise).
+     */
+    public void notifyThrough(Notifier n) {
+        this.notifier = n;
+    }
+
+    /** The caller whose permissions this filesystem checks, or null when the kernel checks them. */
+    private Caller checked(Request r) {
+        return ownChecks ? r.caller() : null;
     }
 
     static long now() {
@@ -114,9 +141,12 @@ public final class MemoryFilesystem implements FuseFilesystem {
 
     @Override
     public Entry lookup(Request r, long parent, String name) {
+        Caller c = checked(r);
         ns.lock();
         try {
-            MemNode.Dent d = dir(parent).byName.get(name);
+            MemNode p = dir(parent);
+            if (c != null) MemPermissions.search(c, p);
+            MemNode.Dent d = p.byName.get(name);
             if (d == null) throw new FsException(Errno.ENOENT, null);
             return entry(node(d.ino()));
         } finally {
@@ -141,6 +171,12 @@ public final class MemoryFilesystem implements FuseFilesystem {
     public Attributes setattr(Request r, long ino, SetAttr c, long fh) {
         MemNode n = node(ino);
         long t = now();
+        Caller who = checked(r);
+        if (who != null) MemPermissions.setattr(who, n, c, fh != -1);
+        // handle_killpriv_v2 leaves clearing set-id bits on chown and unprivileged truncate to us.
+        boolean kill = c.has(SetAttr.KILL_SUIDGID) || c.has(SetAttr.UID) || c.has(SetAttr.GID);
+        Caller caller = who != null || kill || c.has(SetAttr.MODE) ? (who != null ? who : r.caller()) : null;
+        boolean keepSgid = kill && MemPermissions.inGroupOrRoot(caller, n);
         if (c.has(SetAttr.SIZE)) {
             if (n.isDir()) throw new FsException(Errno.EISDIR, null);
             n.data.writeLock().lock();
@@ -154,17 +190,15 @@ public final class MemoryFilesystem implements FuseFilesystem {
             }
         }
         synchronized (n) {
-            if (c.has(SetAttr.MODE)) n.mode = (n.mode & Attr.S_IFMT) | (c.mode() & 07777);
+            if (c.has(SetAttr.MODE)) n.mode = (n.mode & Attr.S_IFMT) | (MemPermissions.chmodMode(caller, n, c.mode()) & 07777);
+            if (kill) n.mode = MemPermissions.killPriv(n.mode, keepSgid);
             if (c.has(SetAttr.UID)) n.uid = c.uid();
             if (c.has(SetAttr.GID)) n.gid = c.gid();
             if (c.has(SetAttr.ATIME)) n.atimeNs = c.atimeNs();
             if (c.has(SetAttr.ATIME_NOW)) n.atimeNs = t;
             if (c.has(SetAttr.MTIME)) n.mtimeNs = c.mtimeNs();
             if (c.has(SetAttr.MTIME_NOW)) n.mtimeNs = t;
-            if (c.has(SetAttr.KILL_SUIDGID)) {
-                n.mode &= ~(Attr.S_ISUID | Attr.S_ISGID);
-                n.xattrs.remove("security.capability");
-            }
+            if (kill) n.xattrs.remove("security.capability");
             n.ctimeNs = c.has(SetAttr.CTIME) ? c.ctimeNs() : t;
         }
         return Attributes.of(n.attr());
@@ -179,10 +213,13 @@ public final class MemoryFilesystem implements FuseFilesystem {
 
     private MemNode make(Request r, long parent, String name, int mode, int rdev, String target) {
         checkName(name);
+        Caller c = checked(r);
         ns.lock();
         try {
             MemNode p = dir(parent);
+            if (c != null) MemPermissions.search(c, p);
             if (p.byName.containsKey(name)) throw new FsException(Errno.EEXIST, null);
+            if (c != null) MemPermissions.modifyDir(c, p);
             long t = now();
             int gid = (p.mode & Attr.S_ISGID) != 0 ? p.gid : r.gid();
             if ((mode & Attr.S_IFMT) == Attr.S_IFDIR && (p.mode & Attr.S_ISGID) != 0) mode |= Attr.S_ISGID;
@@ -229,18 +266,25 @@ public final class MemoryFilesystem implements FuseFilesystem {
             return new Created(existing, open(r, existing.nodeId(), flags));
         }
         Entry e = entry(n);
-        return new Created(e, open(r, n.ino, flags & ~O_TRUNC));
+        // Whoever creates a file opens it as asked, whatever mode it was given.
+        return new Created(e, openNode(n, flags & ~O_TRUNC));
     }
 
     @Override
     public void unlink(Request r, long parent, String name) {
         MemNode gone;
+        Caller c = checked(r);
         ns.lock();
         try {
             MemNode p = dir(parent);
+            if (c != null) MemPermissions.search(c, p);
             MemNode.Dent d = p.byName.get(name);
             if (d == null) throw new FsException(Errno.ENOENT, null);
             gone = node(d.ino());
+            if (c != null) {
+                MemPermissions.modifyDir(c, p);
+                MemPermissions.sticky(c, p, gone);
+            }
             if (gone.isDir()) throw new FsException(Errno.EISDIR, null);
             p.removeEntry(name);
             long t = now();
@@ -260,12 +304,18 @@ public final class MemoryFilesystem implements FuseFilesystem {
     @Override
     public void rmdir(Request r, long parent, String name) {
         MemNode gone;
+        Caller c = checked(r);
         ns.lock();
         try {
             MemNode p = dir(parent);
+            if (c != null) MemPermissions.search(c, p);
             MemNode.Dent d = p.byName.get(name);
             if (d == null) throw new FsException(Errno.ENOENT, null);
             gone = node(d.ino());
+            if (c != null) {
+                MemPermissions.modifyDir(c, p);
+                MemPermissions.sticky(c, p, gone);
+            }
             if (!gone.isDir()) throw new FsException(Errno.ENOTDIR, null);
             if (!gone.byName.isEmpty()) throw new FsException(Errno.ENOTEMPTY, null);
             p.removeEntry(name);
@@ -286,13 +336,19 @@ public final class MemoryFilesystem implements FuseFilesystem {
     public void rename(Request r, long parent, String name, long newParent, String newName, int flags) {
         checkName(newName);
         MemNode replaced = null;
+        Caller c = checked(r);
         ns.lock();
         try {
             MemNode from = dir(parent), to = dir(newParent);
+            if (c != null) {
+                MemPermissions.search(c, from);
+                MemPermissions.search(c, to);
+            }
             MemNode.Dent d = from.byName.get(name);
             if (d == null) throw new FsException(Errno.ENOENT, null);
             MemNode moving = node(d.ino());
             MemNode.Dent over = to.byName.get(newName);
+            if (c != null) renameAllowed(c, from, moving, to, over == null ? null : node(over.ino()), flags);
             if (over != null && over.ino() == d.ino()) return;
             if ((flags & RENAME_NOREPLACE) != 0 && over != null) throw new FsException(Errno.EEXIST, null);
             if ((flags & RENAME_EXCHANGE) != 0) {
@@ -355,11 +411,14 @@ public final class MemoryFilesystem implements FuseFilesystem {
     @Override
     public Entry link(Request r, long ino, long newParent, String newName) {
         checkName(newName);
+        Caller c = checked(r);
         ns.lock();
         try {
             MemNode n = node(ino), p = dir(newParent);
+            if (c != null) MemPermissions.search(c, p);
             if (n.isDir()) throw new FsException(Errno.EPERM, null);
             if (p.byName.containsKey(newName)) throw new FsException(Errno.EEXIST, null);
+            if (c != null) MemPermissions.modifyDir(c, p);
             p.addEntry(newName, ino);
             long t = now();
             synchronized (n) {
@@ -379,6 +438,12 @@ public final class MemoryFilesystem implements FuseFilesystem {
     public Opened open(Request r, long ino, int flags) {
         MemNode n = node(ino);
         if (n.isDir()) throw new FsException(Errno.EISDIR, null);
+        Caller c = checked(r);
+        if (c != null) MemPermissions.check(c, n, MemPermissions.openMask(flags));
+        return openNode(n, flags);
+    }
+
+    private Opened openNode(MemNode n, int flags) {
         if ((flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != 0) {
             n.data.writeLock().lock();
             try {
@@ -435,14 +500,19 @@ public final class MemoryFilesystem implements FuseFilesystem {
             n.data.writeLock().unlock();
         }
         long t = now();
+        boolean modeChanged = false;
         synchronized (n) {
             n.mtimeNs = n.ctimeNs = t;
             // FUSE_WRITE_KILL_SUIDGID (handle_killpriv_v2): the kernel leaves this to us.
-            if ((writeFlags & 4) != 0) {
-                n.mode &= ~(Attr.S_ISUID | Attr.S_ISGID);
+            if ((writeFlags & 4) != 0 && (n.mode & (Attr.S_ISUID | Attr.S_ISGID)) != 0) {
+                int was = n.mode;
+                n.mode = MemPermissions.killPriv(n.mode, (n.mode & 0010) != 0 || MemPermissions.inGroupOrRoot(r.caller(), n));
                 n.xattrs.remove("security.capability");
+                modeChanged = n.mode != was;
             }
         }
+        Notifier tell = notifier;
+        if (modeChanged && tell != null) tell.invalidateInode(ino, -1, 0); // attributes only
         return (int) len;
     }
 
@@ -474,6 +544,7 @@ public final class MemoryFilesystem implements FuseFilesystem {
     @Override
     public void setxattr(Request r, long ino, String name, byte[] value, int flags) {
         MemNode n = node(ino);
+        xattrAccess(r, n, name, MemPermissions.W_OK);
         synchronized (n) {
             boolean exists = n.xattrs.containsKey(name);
             if ((flags & XATTR_CREATE) != 0 && exists) throw new FsException(Errno.EEXIST, null);
@@ -486,6 +557,7 @@ public final class MemoryFilesystem implements FuseFilesystem {
     @Override
     public byte[] getxattr(Request r, long ino, String name) {
         MemNode n = node(ino);
+        xattrAccess(r, n, name, MemPermissions.R_OK);
         synchronized (n) {
             byte[] v = n.xattrs.get(name);
             if (v == null) throw new FsException(Errno.ENODATA, null);
@@ -504,6 +576,7 @@ public final class MemoryFilesystem implements FuseFilesystem {
     @Override
     public void removexattr(Request r, long ino, String name) {
         MemNode n = node(ino);
+        xattrAccess(r, n, name, MemPermissions.W_OK);
         synchronized (n) {
             if (n.xattrs.remove(name) == null) throw new FsException(Errno.ENODATA, null);
             n.ctimeNs = now();
@@ -512,8 +585,17 @@ public final class MemoryFilesystem implements FuseFilesystem {
 
     @Override
     public Opened opendir(Request r, long ino, int flags) {
-        dir(ino);
+        MemNode d = dir(ino);
+        Caller c = checked(r);
+        if (c != null) MemPermissions.check(c, d, MemPermissions.openMask(flags));
         return Opened.of(0);
+    }
+
+    /** access(2) and chdir: sent only without default_permissions, so always this filesystem's check. */
+    @Override
+    public void access(Request r, long ino, int mask) {
+        MemNode n = node(ino);
+        if (ownChecks) MemPermissions.check(r.caller(), n, mask);
     }
 
     @Override
@@ -570,6 +652,31 @@ public final class MemoryFilesystem implements FuseFilesystem {
         } finally {
             n.data.readLock().unlock();
         }
+    }
+
+    /**
+     * Rename's permission rules: write and search on both directories, the sticky rule for the name moved
+     * and the one replaced, and write on a directory that changes parent (its ".." changes).
+     */
+    private static void renameAllowed(Caller c, MemNode from, MemNode moving, MemNode to, MemNode replaced, int flags) {
+        MemPermissions.modifyDir(c, from);
+        MemPermissions.modifyDir(c, to);
+        MemPermissions.sticky(c, from, moving);
+        if (replaced != null) MemPermissions.sticky(c, to, replaced);
+        if (from != to) {
+            if (moving.isDir()) MemPermissions.check(c, moving, MemPermissions.W_OK);
+            if ((flags & RENAME_EXCHANGE) != 0 && replaced != null && replaced.isDir()) {
+                MemPermissions.check(c, replaced, MemPermissions.W_OK);
+            }
+        }
+    }
+
+    /**
+     * The inode permission part of an xattr call (the VFS refuses trusted.* and user.* on special files
+     * itself): user.* needs read or write permission on the inode.
+     */
+    private void xattrAccess(Request r, MemNode n, String name, int mask) {
+        if (ownChecks && name.startsWith("user.")) MemPermissions.check(r.caller(), n, mask);
     }
 
     @Override
