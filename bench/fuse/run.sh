@@ -4,16 +4,29 @@
 # jobs, create/stat/unlink of 10,000 files. Needs root (mount, drop_caches), fio, python3, a built
 # tree (mvn -q -o package -Dmaven.test.skip=true).
 #
-#   bench/fuse/run.sh [--reps N] [--runtime SECONDS] [--workers N] [--readahead-kb KB] [-- extra MemfsMain options]
+#   bench/fuse/run.sh [--reps N] [--runtime SECONDS] [--workers N] [--readahead-kb KB]
+#                     [--modes kernel,own[,none]] [--other NAME=COMMAND]... [-- extra MemfsMain options]
 #
-# Prints a markdown table (medians of N reps) with the ratio to tmpfs; raw fio JSON goes to $OUT.
+# Modes (each a memfs daemon of its own, all mounted side by side):
+#   kernel  default_permissions: the kernel checks permissions, and fetches the parent's attributes
+#           again (GETATTR) before every create and unlink, since each one invalidates them.
+#   own     no default_permissions: memfs makes the checks itself (ADR 0015). The kernel sends the same
+#           requests as to a libfuse3 filesystem with its defaults, such as jfuse's in fuse-notes.md.
+#   none    no default_permissions and no checks at all (anyone may do anything): what the checks cost.
+# --other mounts another FUSE server to compare in the same run: COMMAND is run with the mountpoint
+# appended, must print READY once serving, and is ended with SIGTERM (it must unmount then).
+#
+# Every workload runs on every target in turn within each rep (this machine is shared and the load
+# moves). Prints a markdown table (median, min-max, ratio to tmpfs); raw fio JSON goes to $OUT.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/../.." && pwd)
-REPS=3; RUNTIME=5; WORKERS=2; READAHEAD_KB=1024; EXTRA=()
+REPS=3; RUNTIME=5; WORKERS=2; READAHEAD_KB=1024; MODES=kernel,own; EXTRA=(); OTHERS=()
 while [ $# -gt 0 ]; do
   case $1 in
     --reps) REPS=$2; shift 2;; --runtime) RUNTIME=$2; shift 2;; --workers) WORKERS=$2; shift 2;;
-    --readahead-kb) READAHEAD_KB=$2; shift 2;; --) shift; EXTRA=("$@"); break;;
+    --readahead-kb) READAHEAD_KB=$2; shift 2;; --modes) MODES=$2; shift 2;;
+    --other) [[ $2 == *=* ]] || { echo "--other wants NAME=COMMAND, got: $2" >&2; exit 2; }; OTHERS+=("$2"); shift 2;;
+    --) shift; EXTRA=("$@"); break;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -21,26 +34,49 @@ export SIZE=${SIZE:-1G}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 CP=$ROOT/tarn-testkit/target/classes:$ROOT/tarn-fuse/target/classes:$ROOT/tarn-api/target/classes
 WORK=$(mktemp -d /tmp/tarn-fuse-bench.XXXXXX); OUT=${OUT:-$WORK/results}; mkdir -p "$OUT"
-FUSE=$WORK/fuse; TMPFS=$WORK/tmpfs; mkdir -p "$FUSE" "$TMPFS"
-DAEMON=""
+TARGETS=(tmpfs); declare -A DIR PID LABEL
+DIR[tmpfs]=$WORK/tmpfs; LABEL[tmpfs]=tmpfs
 cleanup() {
-  [ -n "$DAEMON" ] && kill "$DAEMON" 2>/dev/null && wait "$DAEMON" 2>/dev/null || true
-  grep -q " $FUSE " /proc/self/mountinfo && umount -l "$FUSE" || true
-  grep -q " $TMPFS " /proc/self/mountinfo && umount "$TMPFS" || true
-  rm -rf "$WORK/fuse" "$WORK/tmpfs"
+  for t in "${TARGETS[@]}"; do
+    [ -n "${PID[$t]:-}" ] && kill "${PID[$t]}" 2>/dev/null && wait "${PID[$t]}" 2>/dev/null || true
+  done
+  for t in "${TARGETS[@]}"; do
+    if grep -q " ${DIR[$t]} " /proc/self/mountinfo; then umount "${DIR[$t]}" 2>/dev/null || umount -l "${DIR[$t]}" || true; fi
+    rmdir "${DIR[$t]}" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 
-mount -t tmpfs -o size=4g tarn-bench "$TMPFS"
-"$JAVA" --enable-native-access=ALL-UNNAMED -Xmx1g -XX:MaxDirectMemorySize=16g -XX:+UseParallelGC -cp "$CP" io.tarn.testkit.memfs.MemfsMain \
-  "$FUSE" --workers "$WORKERS" "${EXTRA[@]}" > "$WORK/daemon.out" 2> "$WORK/daemon.err" &
-DAEMON=$!
-for _ in $(seq 1 200); do grep -q READY "$WORK/daemon.out" 2>/dev/null && break; sleep 0.1; done
-grep -q READY "$WORK/daemon.out" || { echo "memfs did not start: $(cat "$WORK/daemon.err")" >&2; exit 1; }
-DEV=$(awk -v m="$FUSE" '$5 == m {print $3}' /proc/self/mountinfo)
-if [ "$READAHEAD_KB" -gt 0 ] && [ -w "/sys/class/bdi/$DEV/read_ahead_kb" ]; then
-  echo "$READAHEAD_KB" > "/sys/class/bdi/$DEV/read_ahead_kb"   # INIT can only lower the kernel's 128 KiB
-fi
+mkdir -p "${DIR[tmpfs]}"; mount -t tmpfs -o size=4g tarn-bench "${DIR[tmpfs]}"
+start() { # target label command... (mountpoint appended)
+  local t=$1 label=$2; shift 2
+  local m=$WORK/$t; mkdir -p "$m"; DIR[$t]=$m; LABEL[$t]=$label; TARGETS+=("$t")
+  "$@" "$m" > "$WORK/$t.out" 2> "$WORK/$t.err" &
+  PID[$t]=$!
+  for _ in $(seq 1 300); do grep -q READY "$WORK/$t.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q READY "$WORK/$t.out" || { echo "$label did not start: $(cat "$WORK/$t.err")" >&2; exit 1; }
+  local dev; dev=$(awk -v m="$m" '$5 == m {print $3}' /proc/self/mountinfo)
+  if [ "$READAHEAD_KB" -gt 0 ] && [ -w "/sys/class/bdi/$dev/read_ahead_kb" ]; then
+    echo "$READAHEAD_KB" > "/sys/class/bdi/$dev/read_ahead_kb"   # INIT can only lower the kernel's 128 KiB
+  fi
+}
+memfs() { # mountpoint last, as start() appends it: MemfsMain wants it first
+  local m=${*: -1}; set -- "${@:1:$#-1}"
+  exec "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx1g -XX:MaxDirectMemorySize=16g -XX:+UseParallelGC -cp "$CP" \
+    io.tarn.testkit.memfs.MemfsMain "$m" --workers "$WORKERS" "$@"
+}
+for mode in ${MODES//,/ }; do
+  case $mode in
+    kernel) start kernel "memfs, kernel checks" memfs "${EXTRA[@]}";;
+    own) start own "memfs, own checks" memfs --no-default-permissions "${EXTRA[@]}";;
+    none) start none "memfs, no checks" memfs --no-default-permissions --no-checks "${EXTRA[@]}";;
+    *) echo "unknown mode $mode (kernel, own, none)" >&2; exit 2;;
+  esac
+done
+for o in "${OTHERS[@]}"; do
+  name=${o%%=*}; # shellcheck disable=SC2206 # the command is words
+  cmd=(${o#*=}); start "other-$name" "$name" "${cmd[@]}"
+done
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 fio_bw() { # job dir tag -> MiB/s
@@ -52,13 +88,12 @@ fio_iops() { # dir numjobs tag -> IOPS
   python3 -c "import json,sys; j=json.load(open(sys.argv[1]))['jobs'][0]; print(j['read']['iops'])" "$OUT/$3.json"
 }
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-dir_of() { [ "$1" = fuse ] && echo "$FUSE" || echo "$TMPFS"; }
-for target in tmpfs fuse; do
-  dir=$(dir_of $target)
-  # Warm-up: the JIT needs about a GiB of traffic before the daemon runs at steady state, and every
-  # job once more after that: the daemon's C2 compiler kept recompiling (0.1-0.4 s of CPU on a
-  # 2-CPU machine) the first time each job ran after the others.
-  for _ in $([ $target = fuse ] && echo 1 2 || echo 1); do
+for t in "${TARGETS[@]}"; do
+  dir=${DIR[$t]}
+  # Warm-up: a JVM needs about a GiB of traffic before it runs at steady state, and every job once
+  # more after that: the C2 compiler kept recompiling (0.1-0.4 s of CPU on a 2-CPU machine) the
+  # first time each job ran after the others.
+  for _ in $([ "$t" = tmpfs ] && echo 1 || echo 1 2); do
     DIR=$dir fio --output=/dev/null "$HERE/seqwrite.fio"; DIR=$dir fio --output=/dev/null "$HERE/seqread.fio"
     DIR=$dir RUNTIME=2 NUMJOBS=1 fio --output=/dev/null "$HERE/randread.fio"
     DIR=$dir RUNTIME=2 NUMJOBS=4 fio --output=/dev/null "$HERE/randread.fio"
@@ -66,36 +101,48 @@ for target in tmpfs fuse; do
     rm -f "$dir/seq.bin"
   done
 done
-# Reps alternate between the two targets so both see the same machine (other tenants come and go).
+# Within each rep every workload runs on every target before the next workload starts, so all targets
+# see the same minutes of this shared machine.
 declare -A V
 for i in $(seq 1 "$REPS"); do
-  for target in tmpfs fuse; do
-    dir=$(dir_of $target)
-    V[$target,w]+="$(fio_bw seqwrite.fio "$dir" "$target-seqwrite-$i") "
+  for t in "${TARGETS[@]}"; do
+    dir=${DIR[$t]}
+    V[$t,w]+="$(fio_bw seqwrite.fio "$dir" "$t-seqwrite-$i") "
     sync; echo 3 > /proc/sys/vm/drop_caches
-    V[$target,r]+="$(fio_bw seqread.fio "$dir" "$target-seqread-$i") "
+    V[$t,r]+="$(fio_bw seqread.fio "$dir" "$t-seqread-$i") "
     rm -f "$dir/seq.bin"
-    V[$target,1]+="$(fio_iops "$dir" 1 "$target-rand1-$i") "
-    V[$target,4]+="$(fio_iops "$dir" 4 "$target-rand4-$i") "
-    m=$(python3 "$HERE/meta.py" "$dir/meta" 10000)
+  done
+  for t in "${TARGETS[@]}"; do V[$t,1]+="$(fio_iops "${DIR[$t]}" 1 "$t-rand1-$i") "; done
+  for t in "${TARGETS[@]}"; do V[$t,4]+="$(fio_iops "${DIR[$t]}" 4 "$t-rand4-$i") "; done
+  for t in "${TARGETS[@]}"; do
+    m=$(python3 "$HERE/meta.py" "${DIR[$t]}/meta" 10000)
     for k in c:create s:stat u:unlink; do
-      V[$target,${k%%:*}]+="$(echo "$m" | python3 -c "import json,sys; print(json.load(sys.stdin)['${k#*:}'])") "
+      V[$t,${k%%:*}]+="$(echo "$m" | python3 -c "import json,sys; print(json.load(sys.stdin)['${k#*:}'])") "
     done
   done
+  echo "rep $i done, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
-declare -A R
-for target in tmpfs fuse; do
-  for key in w r 1 4 c s u; do R[$target,$key]=$(printf '%s\n' ${V[$target,$key]} | median); done
-  rm -f "$(dir_of $target)/rand.bin"
-done
+for t in "${TARGETS[@]}"; do rm -f "${DIR[$t]}/rand.bin"; done
 echo
-echo "| metric | tmpfs | tarn-fuse memfs | fuse/tmpfs |"
-echo "|---|---|---|---|"
+header="| metric |"; rule="|---|"
+for t in "${TARGETS[@]}"; do header+=" ${LABEL[$t]} |"; rule+="---|"; done
+echo "$header"; echo "$rule"
 for k in "w:seq write 1M (MiB/s)" "r:seq read 1M cold (MiB/s)" "1:4k rand O_DIRECT nj=1 (IOPS)" \
          "4:4k rand O_DIRECT nj=4 (IOPS)" "c:create (ops/s)" "s:stat (ops/s)" "u:unlink (ops/s)"; do
-  key=${k%%:*}; name=${k#*:}
-  awk -v n="$name" -v a="${R[tmpfs,$key]}" -v b="${R[fuse,$key]}" 'BEGIN {printf "| %s | %.0f | %.0f | %.2f |\n", n, a, b, b/a}'
+  key=${k%%:*}; line="| ${k#*:} |"
+  base=$(printf '%s\n' ${V[tmpfs,$key]} | median)
+  for t in "${TARGETS[@]}"; do
+    line+=$(printf '%s\n' ${V[$t,$key]} | sort -g | awk -v b="$base" -v t="$t" '{a[NR]=$1}
+      END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2;
+           printf " %.0f (%.0f-%.0f)%s |", m, a[1], a[NR], t == "tmpfs" ? "" : sprintf(" x%.2f", m/b)}')
+  done
+  echo "$line"
 done
 echo
-echo "memfs: workers=$WORKERS readahead_kb=$READAHEAD_KB extra=${EXTRA[*]:-none}; reps=$REPS runtime=${RUNTIME}s;"
+echo "median (min-max) of $REPS reps, xN = ratio to tmpfs. memfs: workers=$WORKERS extra=${EXTRA[*]:-none};"
+echo "read_ahead_kb=$READAHEAD_KB on every FUSE mount; runtime=${RUNTIME}s per random-read job."
+if [[ " ${TARGETS[*]} " == *" own "* ]]; then
+  echo "Like-for-like with jfuse in fuse-notes.md (libfuse3 defaults: no default_permissions, so no extra"
+  echo "GETATTR per create/unlink): 'memfs, own checks'. 'memfs, kernel checks' pays those round trips."
+fi
 echo "load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg); raw fio JSON in $OUT"
