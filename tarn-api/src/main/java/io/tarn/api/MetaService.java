@@ -61,6 +61,14 @@ public interface MetaService extends AutoCloseable {
     }
 
     /**
+     * Sets the proxy group a volume's clients send their blocks through ({@code host:port[,host:port]}, ""
+     * for none; ADR 0140) and returns the volume. Mounts made afterwards use it; running ones keep theirs.
+     */
+    default VolumeInfo setVolumeProxy(String name, String proxy) {
+        throw FsException.of(Errno.ENOTSUP, "this metadata service cannot change a volume's proxy group");
+    }
+
+    /**
      * Appends a key generation to an encrypted volume (key rotation, ADR 0092) and returns the volume.
      * {@code key.generation()} must be the next number (EEXIST if another generation already has it,
      * unless it is this very one, so a resent call is harmless); EINVAL for an unencrypted volume.

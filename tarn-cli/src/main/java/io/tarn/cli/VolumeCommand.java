@@ -167,16 +167,32 @@ final class VolumeCommand {
         @Mixin MetaOptions meta;
         @Spec CommandSpec spec;
         @Parameters(index = "0", paramLabel = "NAME") String name;
-        @Option(names = "--retention", required = true,
+        @Option(names = "--retention",
                 description = "How long history is kept for time travel: 30d, 12h, 0 (off), -1 (forever).")
         String retention;
+        @Option(names = "--proxy", paramLabel = "HOST:PORT[,HOST:PORT]|none",
+                description = "Send the volume's blocks through this proxy group from the next mount on; none: straight to the store. "
+                        + "Change it only once the old group has uploaded what it staged.")
+        String proxy;
 
         @Override
         public Integer call() {
+            if (retention == null && proxy == null) throw FsException.of(Errno.EINVAL, "give --retention or --proxy");
+            long seconds = retention == null ? 0 : Sizes.seconds(retention);
+            String group = proxy == null ? null : proxy.strip().equals("none") ? "" : VolumeSpec.checkProxy(proxy);
+            if (group != null && group.isEmpty() && !proxy.strip().equals("none"))
+                throw FsException.of(Errno.EINVAL, "--proxy wants HOST:PORT[,HOST:PORT] or none");
             try (MetaConnection mc = meta.connect()) {
-                VolumeInfo v = mc.service().setRetention(name, Sizes.seconds(retention));
-                spec.commandLine().getOut().printf("volume %s: retention %s%n", v.name(), v.retentionSeconds() < 0 ? "forever"
-                        : v.retentionSeconds() == 0 ? "off" : v.retentionSeconds() + " s");
+                PrintWriter out = spec.commandLine().getOut();
+                if (retention != null) {
+                    VolumeInfo v = mc.service().setRetention(name, seconds);
+                    out.printf("volume %s: retention %s%n", v.name(), v.retentionSeconds() < 0 ? "forever"
+                            : v.retentionSeconds() == 0 ? "off" : v.retentionSeconds() + " s");
+                }
+                if (group != null) {
+                    VolumeInfo v = mc.service().setVolumeProxy(name, group);
+                    out.printf("volume %s: proxy group %s%n", v.name(), v.proxy().isEmpty() ? "none" : v.proxy());
+                }
             }
             return 0;
         }

@@ -129,8 +129,8 @@ class BadInputTest {
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             DataInputStream in = new DataInputStream(s.getInputStream());
             out.writeInt(0x54525043); // "TRPC"
-            out.writeShort(2);
-            out.writeShort(2);
+            out.writeShort(3);
+            out.writeShort(3);
             out.writeInt(1 << 20);
             byte[] hello = new byte[20];
             in.readFully(hello);

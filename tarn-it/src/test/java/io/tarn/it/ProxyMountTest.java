@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * {@code tarn proxy} with TLS and required tokens in front of one store, a volume created with
  * {@code --proxy}, and a real mount. While the store refuses every call, an fsync through the mount still
  * returns (the proxies acknowledged the blocks once staged); the blocks reach the store when it is back,
- * and a mount that bypasses the proxies ({@code -o proxy=none}) reads the file intact from the store.
+ * and a mount after {@code tarn volume set --proxy none} reads the file intact straight from the store;
+ * {@code -o proxy=} picks a group for one mount.
  * Separately, a put the proxy acknowledged survives a kill -9 of the proxy before its upload.
  */
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -100,9 +101,17 @@ class ProxyMountTest {
             } finally {
                 Files.deleteIfExists(fail);
             }
-            // Straight to the store, past the proxies: the bytes there are the file.
-            try (MountedVolume direct = MountedVolume.mount("v", mnt, "--meta", meta.address(), "-o", clientOptions + ",proxy=none")) {
+            // The volume set to go straight to the store, past the proxies: the bytes there are the file.
+            String set = Programs.tarn(T, concat(List.of("volume", "set", "v", "--proxy", "none", "--token-file", admin.toString()), server)).ok().out();
+            assertTrue(set.contains("volume v: proxy group none"), set);
+            try (MountedVolume direct = MountedVolume.mount("v", mnt, "--meta", meta.address(), "-o", clientOptions)) {
                 assertFalse(direct.logText().contains("through proxy group"), direct.logText());
+                Programs.run(T, null, List.of("cmp", src.toString(), mnt.resolve("f").toString())).ok();
+            }
+            // A mount option chooses a group for one mount, whatever the volume says.
+            try (MountedVolume again = MountedVolume.mount("v", mnt, "--meta", meta.address(), "-o",
+                    clientOptions + ",proxy=" + p2.address() + "+" + p1.address())) {
+                assertTrue(again.logText().contains("through proxy group " + p2.address() + "," + p1.address()), again.logText());
                 Programs.run(T, null, List.of("cmp", src.toString(), mnt.resolve("f").toString())).ok();
             }
             assertTrue(p1.logText().contains("access tokens checked with " + meta.address()), p1.logText());

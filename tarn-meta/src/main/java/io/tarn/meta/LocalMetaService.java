@@ -69,7 +69,7 @@ public final class LocalMetaService implements MetaService {
     /** The longest one setLock call waits before answering LOCK_WAITING; well inside any RPC deadline. */
     static final int MAX_LOCK_WAIT_MILLIS = 10_000;
     private final ConcurrentHashMap<Long, Long> sessionVolumes = new ConcurrentHashMap<>();
-    /** Volume records change only by setRetention and addVolumeKey, which update this cache; a deleted volume takes its sessions along. */
+    /** Volume records change only by setRetention, setVolumeProxy and addVolumeKey, which update this cache; a deleted volume takes its sessions along. */
     private final ConcurrentHashMap<Long, VolumeRecord> volumes = new ConcurrentHashMap<>();
     private final AtomicLong lastSweepNs = new AtomicLong(Long.MIN_VALUE);
     /** Time-travel views and the checkpoints they start from (ADR 0080). */
@@ -627,6 +627,13 @@ public final class LocalMetaService implements MetaService {
     @Override
     public VolumeInfo setRetention(String name, long retentionSeconds) {
         VolumeRecord after = kv.write(w -> Volumes.setRetention(w, name, retentionSeconds, now()));
+        volumes.put(after.id(), after);
+        return after.info();
+    }
+
+    @Override
+    public VolumeInfo setVolumeProxy(String name, String proxy) {
+        VolumeRecord after = kv.write(w -> Volumes.setProxy(w, name, proxy));
         volumes.put(after.id(), after);
         return after.info();
     }

@@ -39,6 +39,10 @@ record VolumeRecord(long id, String name, String uuid, String storeUri, int bloc
         return new VolumeRecord(id, name, uuid, storeUri, blockSize, compression, seconds, createdNs, encryption, proxy);
     }
 
+    VolumeRecord withProxy(String p) {
+        return new VolumeRecord(id, name, uuid, storeUri, blockSize, compression, retentionSeconds, createdNs, encryption, p);
+    }
+
     VolumeRecord withEncryption(VolumeEncryption e) {
         return new VolumeRecord(id, name, uuid, storeUri, blockSize, compression, retentionSeconds, createdNs, e, proxy);
     }

@@ -91,6 +91,15 @@ final class Volumes {
         return n;
     }
 
+    /** Sets the volume's proxy group (ADR 0140); checked and normalized as at creation. */
+    static VolumeRecord setProxy(KvWriter w, String name, String proxy) {
+        String p = io.tarn.api.VolumeSpec.checkProxy(proxy);
+        VolumeRecord v = byName(w, name);
+        VolumeRecord n = v.withProxy(p);
+        w.put(Keys.volume(v.id()), n.encode());
+        return n;
+    }
+
     /**
      * Appends a key generation (ADR 0092). Resending the generation already recorded is a no-op, so a
      * retried call cannot add it twice; any other generation than the next is refused.

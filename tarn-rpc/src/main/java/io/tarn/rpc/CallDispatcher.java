@@ -121,6 +121,11 @@ final class CallDispatcher implements Dispatch {
                 in.end();
                 out.volumeInfo(svc.setRetention(volume, seconds));
             }
+            case SET_VOLUME_PROXY -> {
+                String volume = in.str(), proxy = in.str();
+                in.end();
+                out.volumeInfo(svc.setVolumeProxy(volume, proxy));
+            }
             case ADD_VOLUME_KEY -> {
                 String volume = in.str();
                 var key = in.keyGeneration();

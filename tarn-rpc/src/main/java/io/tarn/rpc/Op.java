@@ -37,7 +37,9 @@ enum Op {
     // The object store calls a proxy serves (ADR 0140): no MetaService method behind them. A put replaces the
     // whole object and a delete of an absent key is fine, so every one of them may be resent as is.
     OBJECT_GET(110, Retry.SAFE), OBJECT_PUT(111, Retry.SAFE), OBJECT_DELETE(112, Retry.SAFE),
-    OBJECT_LIST(113, Retry.SAFE), OBJECT_HEAD(114, Retry.SAFE);
+    OBJECT_LIST(113, Retry.SAFE), OBJECT_HEAD(114, Retry.SAFE),
+    // Setting a volume's proxy group (ADR 0140) is idempotent: the group is an absolute value.
+    SET_VOLUME_PROXY(115, Retry.SAFE);
 
     /** How a call may be sent again after a lost reply. */
     enum Retry {
@@ -71,7 +73,7 @@ enum Op {
 
     /** One of the object store calls a proxy serves (ADR 0140). */
     boolean objectStore() {
-        return code >= 110 && code <= 119;
+        return code >= 110 && code <= 114;
     }
 
     /** The op for a wire code, or null if this version does not know it. */

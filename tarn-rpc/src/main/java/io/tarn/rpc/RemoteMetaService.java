@@ -223,6 +223,11 @@ public final class RemoteMetaService implements MetaService, TokenAdmin {
     }
 
     @Override
+    public VolumeInfo setVolumeProxy(String name, String proxy) {
+        return call(Op.SET_VOLUME_PROXY, WireOut.request(Op.SET_VOLUME_PROXY).str(name).str(proxy), WireIn::volumeInfo);
+    }
+
+    @Override
     public VolumeInfo setRetention(String name, long retentionSeconds) {
         return call(Op.SET_RETENTION, WireOut.request(Op.SET_RETENTION).str(name).i64(retentionSeconds), WireIn::volumeInfo);
     }

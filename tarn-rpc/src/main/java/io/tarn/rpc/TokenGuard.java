@@ -146,6 +146,13 @@ final class TokenGuard implements MetaService, TokenAdmin {
         svc.deleteVolume(name);
     }
 
+    /** Where every client of a volume sends its blocks: an admin's decision, like retention. */
+    @Override
+    public VolumeInfo setVolumeProxy(String name, String proxy) {
+        admin("changing a volume's proxy group");
+        return svc.setVolumeProxy(name, proxy);
+    }
+
     @Override
     public VolumeInfo setRetention(String name, long retentionSeconds) {
         admin("changing retention");

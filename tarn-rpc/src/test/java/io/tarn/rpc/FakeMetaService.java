@@ -58,6 +58,15 @@ final class FakeMetaService implements MetaService {
     }
 
     @Override
+    public synchronized VolumeInfo setVolumeProxy(String name, String proxy) {
+        VolumeInfo v = volume(name);
+        VolumeInfo n = new VolumeInfo(v.name(), v.uuid(), v.storeUri(), v.blockSize(), v.compression(), v.retentionSeconds(),
+                v.createdNs(), v.rootIno(), v.encryption(), VolumeSpec.checkProxy(proxy));
+        volumes.put(name, n);
+        return n;
+    }
+
+    @Override
     public synchronized VolumeInfo addVolumeKey(String name, io.tarn.api.VolumeEncryption.KeyGeneration key) {
         VolumeInfo v = volume(name);
         if (!v.encryption().enabled()) throw FsException.of(Errno.EINVAL, "volume %s is not encrypted", name);

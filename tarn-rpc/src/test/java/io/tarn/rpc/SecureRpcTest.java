@@ -310,6 +310,9 @@ class SecureRpcTest {
                 () -> c.createToken(new TokenSpec("a", false, 0, true, 0, 0))).errno());
         assertEquals(Errno.EPERM, assertThrows(FsException.class, () -> c.listTokens(null)).errno());
         assertEquals(Errno.EPERM, assertThrows(FsException.class, () -> c.setRetention("a", 0)).errno());
+        FsException proxy = assertThrows(FsException.class, () -> c.setVolumeProxy("a", "elsewhere:7480"));
+        assertEquals(Errno.EPERM, proxy.errno());
+        assertTrue(proxy.getMessage().contains("changing a volume's proxy group needs an admin token"), proxy.getMessage());
     }
 
     @Test

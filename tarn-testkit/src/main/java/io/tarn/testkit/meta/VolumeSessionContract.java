@@ -53,6 +53,13 @@ public abstract class VolumeSessionContract extends MetaServiceFixture {
         assertEquals("p1:7480,[::1]:7481", meta.volume(name).proxy());
         assertEquals("p1:7480,[::1]:7481", meta.openSession(name, "reader").volume().proxy());
         expect(Errno.EINVAL, () -> meta.createVolume(new VolumeSpec(name + "x", "mem://x", BLOCK, "lz4", 0, null, "no-port")));
+        assertEquals("p2:1", meta.setVolumeProxy(name, "p2:1").proxy());
+        assertEquals("p2:1", meta.volume(name).proxy());
+        assertEquals("p2:1", meta.openSession(name, "later").volume().proxy());
+        assertEquals("", meta.setVolumeProxy(name, "").proxy());
+        assertEquals("", meta.volume(name).proxy());
+        expect(Errno.EINVAL, () -> meta.setVolumeProxy(name, "p:0"));
+        expect(Errno.ENOENT, () -> meta.setVolumeProxy("no-such-volume-" + System.nanoTime(), "p:1"));
     }
 
     /** Encryption settings are stored as given (no key ever reaches the service) and key generations append. */
