@@ -7,6 +7,8 @@ Reads one command per line on stdin and answers one line on stdout:
   fcntl NAME CMD TYPE START LEN          -> ok | err ERRNO | TYPE START LEN PID (for the GETLK commands)
       CMD: setlk setlkw getlk ofd_setlk ofd_setlkw ofd_getlk; TYPE: rd wr un
   flock NAME ex|sh|un [nb]               -> ok | err ERRNO
+  pwrite NAME OFFSET TEXT                -> ok | err ERRNO
+  pread NAME OFFSET LEN                  -> the bytes read, as text ("" at the end of the file)
   pid                                    -> the process id
   exit                                   -> (exits)
 fcntl and flock are called through libc, not Python's wrappers, so an interrupted call reports EINTR
@@ -73,6 +75,14 @@ def do(words):
         if len(words) > 3 and words[3] == "nb":
             how |= LOCK_NB
         return "ok" if libc.flock(fds[words[1]], how) == 0 else err()
+    if op == "pwrite":
+        try:
+            os.pwrite(fds[words[1]], words[3].encode(), int(words[2]))
+            return "ok"
+        except OSError as e:
+            return "err " + name(e.errno)
+    if op == "pread":
+        return os.pread(fds[words[1]], int(words[3]), int(words[2])).decode(errors="replace")
     if op == "pid":
         return str(os.getpid())
     if op == "exit":

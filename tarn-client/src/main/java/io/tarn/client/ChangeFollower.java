@@ -107,6 +107,16 @@ final class ChangeFollower implements AutoCloseable {
         }
     }
 
+    /**
+     * Passes on changes of inodes (not entries) that this client found out about itself, on the calling
+     * thread: dropping an inode's pages and attributes takes no directory lock, so a request thread may.
+     */
+    void deliverHere(List<Change> changes) {
+        stamp.incrementAndGet();
+        Vfs.ChangeListener l = listener;
+        if (l != null) l.changed(changes);
+    }
+
     private void deliver(boolean reset, List<Change> changes) {
         if (reset) own.dropAll();
         else own.changed(changes);

@@ -637,9 +637,30 @@ public final class TarnVfs implements Vfs {
         return locks.test(c, ino, lock);
     }
 
+    /**
+     * Locks are coherence points, as on NFS (ADR 0111): writes made here before a lock call are committed
+     * before the server hears of it, so whoever takes the range next sees them; and once a lock is granted,
+     * what this client cached of a file another client has changed since is dropped, here and in the kernel.
+     */
     @Override
     public void setlk(Caller c, long ino, long fh, io.tarn.api.LockSpec lock, long waitId) {
+        OpenFile f = openFile(ino);
+        if (f != null && f.hasPending()) own(() -> {
+            f.flush(c);
+            Attr after = f.lastCommit();
+            if (after != null) seenVersions.put(ino, version(after));
+            return null;
+        });
         locks.set(c, ino, fh, lock, waitId);
+        if (f != null && lock.type() != io.tarn.api.LockSpec.UNLCK) revalidateLocked(c, ino, f);
+    }
+
+    private void revalidateLocked(Caller c, long ino, OpenFile f) {
+        Attr a = meta.getAttr(ctx(c), ino);
+        Long seen = seenVersions.put(ino, version(a));
+        if (seen != null && seen == version(a)) return;
+        f.revalidate(a);
+        follower.deliverHere(List.of(io.tarn.api.Change.data(ino)));
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class LockingTest {
         m1 = MountedVolume.mount("locks", tmp.resolve("m1"), "--meta", server.address(), "-o", "heartbeat=1s");
         m2 = MountedVolume.mount("locks", tmp.resolve("m2"), "--meta", server.address(), "-o", "heartbeat=1s");
         // Created through the first mount before the second looks: it caches no "absent" entry for them.
-        for (String f : List.of("fcntl", "wait", "deadlock", "flock", "ofd", "intr", "kill", "close", "restart"))
+        for (String f : List.of("fcntl", "wait", "deadlock", "flock", "ofd", "intr", "kill", "close", "restart", "coherent", "coherent-flock"))
             Files.writeString(m1.mountpoint.resolve(f), "x");
     }
 
@@ -214,6 +215,39 @@ class LockingTest {
         LockAgent c = agent(m1, "intr");
         assertEquals("ok", c.call("fcntl f setlk wr 0 0"), "the interrupted request took no lock");
         assertEquals("err EAGAIN", b.call("fcntl f setlk rd 0 0"));
+    }
+
+    @Test
+    @Order(8)
+    @DisplayName("writes made under a lock are seen by the next holder on another mount, without a close")
+    void writesUnderALockReachTheNextHolder() throws Exception {
+        LockAgent a = agent(m1, "coherent"), b = agent(m2, "coherent");
+        assertEquals("x", b.call("pread f 0 8"), "the reader has the old data cached");
+        assertEquals("ok", a.call("fcntl f setlkw wr 0 0"));
+        assertEquals("ok", a.call("pwrite f 0 written-by-a"));
+        b.send("fcntl f setlkw wr 0 0");
+        assertNull(b.answerWithin(STILL_BLOCKED), "the second mount got the lock while it was held");
+        assertEquals("ok", a.call("fcntl f setlk un 0 0"));
+        assertEquals("ok", b.answer(T));
+        assertEquals("written-by-a", b.call("pread f 0 12"), "the new holder reads what the old one wrote before unlocking");
+        assertEquals("ok", b.call("pwrite f 12 +b"));
+        a.send("fcntl f setlkw rd 0 0");
+        assertEquals("ok", b.call("fcntl f setlk un 0 0"));
+        assertEquals("ok", a.answer(T));
+        assertEquals("written-by-a+b", a.call("pread f 0 20"), "and the first holder, locking again, reads the second's append");
+    }
+
+    @Test
+    @Order(9)
+    @DisplayName("flock is a coherence point too")
+    void writesUnderAFlockReachTheNextHolder() throws Exception {
+        LockAgent a = agent(m1, "coherent-flock"), b = agent(m2, "coherent-flock");
+        assertEquals("x", b.call("pread f 0 8"));
+        assertEquals("ok", a.call("flock f ex"));
+        assertEquals("ok", a.call("pwrite f 0 flocked"));
+        assertEquals("ok", a.call("flock f un"));
+        assertEquals("ok", b.call("flock f sh"));
+        assertEquals("flocked", b.call("pread f 0 16"));
     }
 
     @Test
