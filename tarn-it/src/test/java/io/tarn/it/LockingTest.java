@@ -50,7 +50,7 @@ class LockingTest {
         m1 = MountedVolume.mount("locks", tmp.resolve("m1"), "--meta", server.address(), "-o", "heartbeat=1s");
         m2 = MountedVolume.mount("locks", tmp.resolve("m2"), "--meta", server.address(), "-o", "heartbeat=1s");
         // Created through the first mount before the second looks: it caches no "absent" entry for them.
-        for (String f : List.of("fcntl", "wait", "deadlock", "flock", "ofd", "intr", "kill", "close", "restart", "coherent", "coherent-flock"))
+        for (String f : List.of("fcntl", "wait", "deadlock", "flock", "ofd", "intr", "kill", "close", "restart", "coherent", "coherent-flock", "disjoint"))
             Files.writeString(m1.mountpoint.resolve(f), "x");
     }
 
@@ -248,6 +248,23 @@ class LockingTest {
         assertEquals("ok", a.call("flock f un"));
         assertEquals("ok", b.call("flock f sh"));
         assertEquals("flocked", b.call("pread f 0 16"));
+    }
+
+    @Test
+    @Order(10)
+    @DisplayName("two mounts holding disjoint ranges of one block at once both keep their writes")
+    void disjointLockedRangesOfOneBlockAreBothKept() throws Exception {
+        LockAgent a = agent(m1, "disjoint"), b = agent(m2, "disjoint");
+        assertEquals("x", b.call("pread f 0 8"));
+        assertEquals("ok", a.call("fcntl f setlk wr 0 10"));
+        assertEquals("ok", b.call("fcntl f setlk wr 100 10"));
+        assertEquals("ok", a.call("pwrite f 1 AAAA"));
+        assertEquals("ok", b.call("pwrite f 100 BBBB"));
+        assertEquals("ok", a.call("fcntl f setlk un 0 10"));
+        assertEquals("ok", b.call("fcntl f setlk un 100 10"));
+        assertEquals("ok", a.call("fcntl f setlkw rd 0 0"));
+        assertEquals("xAAAA", a.call("pread f 0 5"), "the first writer's bytes survive the second's commit of the same block");
+        assertEquals("BBBB", a.call("pread f 100 4"));
     }
 
     @Test

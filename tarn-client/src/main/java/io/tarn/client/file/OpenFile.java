@@ -54,6 +54,8 @@ public final class OpenFile {
     private final TreeMap<Long, DirtyBlock> dirty = new TreeMap<>();
     /** Uploaded but not yet committed, newest per index. */
     private final Map<Long, BlockRef> uploaded = new HashMap<>();
+    /** Per block written since its last commit here: the ranges and the committed block they went onto. */
+    private final Map<Long, WrittenRanges> written = new HashMap<>();
     private long size;
     private long committedSize;
     private long mtimeNs;
@@ -196,6 +198,7 @@ public final class OpenFile {
                         if (!d.canDefer(inBlock, n)) complete(d);
                         src.get(d.buf, inBlock, n);
                         d.wrote(inBlock, n);
+                        written.computeIfAbsent(index, i -> new WrittenRanges(null)).add(inBlock, inBlock + n);
                         long start = index * blockSize + inBlock, end = start + n;
                         if (end > size) {
                             long grown = end - Math.max(start, size);
@@ -227,13 +230,18 @@ public final class OpenFile {
         DirtyBlock d = new DirtyBlock(index, buf);
         long blockStart = index * blockSize;
         int valid = (int) Math.max(0, Math.min(blockSize, size - blockStart));
+        WrittenRanges w = written.get(index);
         if (valid > 0 && !(inBlock == 0 && n >= valid)) {
             BlockRef ref = uploaded.get(index);
-            if (ref == null) ref = map.get(contexts.apply(caller), index);
-            if (ref != null) {
-                int keep = Math.min(ref.length(), valid);
-                if (keep > 0) d.pendingBase(ref, keep);
+            if (ref == null) {
+                ref = map.get(contexts.apply(caller), index);
+                if (w == null) written.put(index, new WrittenRanges(ref));
             }
+            // The whole committed block, even past the size this client knows: another client may have
+            // grown the file since, and a commit must not cut off what it wrote (ADR 0111).
+            if (ref != null && ref.length() > 0) d.pendingBase(ref, ref.length());
+        } else if (w == null) {
+            written.put(index, new WrittenRanges(valid > 0 ? map.getIfLoaded(index) : null));
         }
         if (dirty.isEmpty()) budget.holding(this, true);
         dirty.put(index, d);
@@ -367,6 +375,8 @@ public final class OpenFile {
             } finally {
                 lock.unlock();
             }
+            refs = reconcile(caller, refs);
+            for (BlockRef r : refs) newSize = Math.max(newSize, r.index() * blockSize + r.length());
             Attr after = meta.commitBlocks(contexts.apply(caller), ino, refs, newSize, mtime);
             lastCommit = after;
             lock.lock();
@@ -374,6 +384,10 @@ public final class OpenFile {
                 for (BlockRef r : refs) {
                     if (uploaded.get(r.index()) == r) uploaded.remove(r.index());
                     map.committed(r);
+                    WrittenRanges w = written.get(r.index());
+                    if (w == null) continue;
+                    if (uploaded.containsKey(r.index()) || dirty.containsKey(r.index())) w.builtOn = r;
+                    else written.remove(r.index());
                 }
                 committedSize = Math.max(newSize, after.size());
                 if (uploaded.isEmpty() && dirty.isEmpty()) size = committedSize;
@@ -385,6 +399,94 @@ public final class OpenFile {
             }
         } finally {
             flushLock.unlock();
+        }
+    }
+
+    /**
+     * The blocks to commit, each put on top of the block another client committed meanwhile, if one did
+     * (ADR 0111). Blocks this client wrote whole need no look; for the others, one metadata call per
+     * window of block indexes tells whether the committed block is still the one the buffer started from.
+     * A commit racing with this look can still win whole (the window is one metadata round trip).
+     */
+    private List<BlockRef> reconcile(Caller caller, List<BlockRef> refs) {
+        TreeMap<Long, BlockRef> check = new TreeMap<>();
+        lock.lock();
+        try {
+            for (BlockRef r : refs) {
+                WrittenRanges w = written.get(r.index());
+                if (w != null && !w.covers(blockSize)) check.put(r.index(), r);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (check.isEmpty()) return refs;
+        Map<Long, BlockRef> current = new HashMap<>();
+        long windowEnd = Long.MIN_VALUE;
+        for (long index : check.keySet()) {
+            if (index < windowEnd) continue;
+            int count = (int) Math.min(BlockMapCache.WINDOW, check.lastKey() - index + 1);
+            for (BlockRef r : meta.blocks(contexts.apply(caller), ino, index, count)) current.put(r.index(), r);
+            windowEnd = index + count;
+        }
+        Map<Long, BlockRef> replaced = new HashMap<>();
+        for (BlockRef mine : check.values()) {
+            BlockRef theirs = current.get(mine.index());
+            WrittenRanges w;
+            lock.lock();
+            try {
+                w = written.get(mine.index());
+            } finally {
+                lock.unlock();
+            }
+            if (w == null || sameBlock(theirs, w.builtOn)) continue;
+            replaced.put(mine.index(), rebase(caller, mine, theirs, w));
+        }
+        if (replaced.isEmpty()) return refs;
+        List<BlockRef> out = new ArrayList<>(refs.size());
+        lock.lock();
+        try {
+            for (BlockRef r : refs) {
+                BlockRef m = replaced.get(r.index());
+                if (m == null) {
+                    out.add(r);
+                    continue;
+                }
+                out.add(m);
+                if (uploaded.get(r.index()) == r) uploaded.put(r.index(), m);
+                superseded.drop(List.of(r.blockId()));
+                WrittenRanges w = written.get(r.index());
+                if (w != null) w.builtOn = current.get(r.index());
+            }
+        } finally {
+            lock.unlock();
+        }
+        return out;
+    }
+
+    private static boolean sameBlock(BlockRef a, BlockRef b) {
+        return a == null ? b == null : b != null && a.blockId() == b.blockId();
+    }
+
+    /** Uploads this client's ranges of {@code mine} laid over {@code theirs} (null: a hole) as a new block. */
+    private BlockRef rebase(Caller caller, BlockRef mine, BlockRef theirs, WrittenRanges w) {
+        byte[] own = blocks.block(mine);
+        byte[] other = theirs == null ? new byte[0] : blocks.block(theirs);
+        byte[] buf = budget.acquire();
+        try {
+            int length;
+            lock.lock();
+            try {
+                length = w.overlay(own, mine.length(), other, buf);
+            } finally {
+                lock.unlock();
+            }
+            LOG.log(System.Logger.Level.DEBUG, "block {0} of inode {1} was committed by another client meanwhile: writing this client''s ranges on top of it",
+                    mine.index(), ino);
+            return blocks.upload(mine.index(), ids.next(contexts.apply(caller)), buf, length).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw asFs(e.getCause());
+        } finally {
+            budget.release(buf);
         }
     }
 
@@ -412,6 +514,7 @@ public final class OpenFile {
             quota.settled(uncommittedGrowth, false);
             uncommittedGrowth = 0;
             map.clear();
+            written.clear();
             size = a.size();
             committedSize = a.size();
         } finally {
@@ -429,6 +532,7 @@ public final class OpenFile {
             for (DirtyBlock d : new ArrayList<>(dirty.values())) if (d.upload == null) dropDirty(d);
             superseded.drop(uploaded.values().stream().map(BlockRef::blockId).toList());
             uploaded.clear();
+            written.clear();
         } finally {
             lock.unlock();
         }

@@ -60,6 +60,8 @@ public final class WriteBackObjectStore implements ObjectStore {
     private final Duration drainTimeout;
     private final ConcurrentHashMap<String, Entry> staged = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Deleted while an upload of it was in flight: not shown until that uploader has let go of it. */
+    private final Set<String> hidden = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
     private final AtomicLong gens = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
@@ -134,6 +136,7 @@ public final class WriteBackObjectStore implements ObjectStore {
     public void put(String key, ByteBuffer data) {
         if (closed) throw new IllegalStateException("write-back store " + dir + " is closed");
         ObjectKeys.check(key); // refuse a bad key now, not in an upload that can only log it
+        hidden.remove(key);
         long size = data.remaining() + (long) StagedFile.TRAILER;
         if (size > maxBytes || !reserve(size) || !stage(key, data.duplicate(), size)) {
             // An older staged version must not answer later reads, nor be uploaded over this one.
@@ -233,7 +236,13 @@ public final class WriteBackObjectStore implements ObjectStore {
             try {
                 upload(key);
             } finally {
-                inFlight.remove(key);
+                lock.lock();
+                try {
+                    inFlight.remove(key);
+                    hidden.remove(key);
+                } finally {
+                    lock.unlock();
+                }
                 busy(-1);
             }
             // A version staged after the uploader's last look but before it let go would otherwise wait forever.
@@ -332,12 +341,20 @@ public final class WriteBackObjectStore implements ObjectStore {
                 break;
             }
         }
-        return store.get(key, offset, length);
+        return hidden.contains(key) ? Optional.empty() : store.get(key, offset, length);
     }
 
     @Override
     public void delete(String key) {
         dropStaged(key);
+        // An upload of it in flight may reach the store after this delete; its uploader then deletes it
+        // again. Until it has, the key is hidden, so that a listing after this delete never shows it.
+        lock.lock();
+        try {
+            if (inFlight.contains(key)) hidden.add(key);
+        } finally {
+            lock.unlock();
+        }
         store.delete(key); // it may have been uploaded already
     }
 
@@ -351,6 +368,7 @@ public final class WriteBackObjectStore implements ObjectStore {
                 mine.put(k, new ObjectInfo(k, e.size - StagedFile.TRAILER, System.currentTimeMillis()));
         });
         Stream<ObjectInfo> theirs = store.list(prefix, startAfter);
+        if (!hidden.isEmpty()) theirs = theirs.filter(o -> !hidden.contains(o.key()));
         if (mine.isEmpty()) return theirs;
         return SortedMerge.of(mine.values().iterator(), theirs);
     }
@@ -359,7 +377,7 @@ public final class WriteBackObjectStore implements ObjectStore {
     public Optional<ObjectInfo> head(String key) {
         Entry e = staged.get(key);
         if (e != null) return Optional.of(new ObjectInfo(key, e.size - StagedFile.TRAILER, System.currentTimeMillis()));
-        return store.head(key);
+        return hidden.contains(key) ? Optional.empty() : store.head(key);
     }
 
     @Override
