@@ -198,12 +198,16 @@ public final class WriteBackObjectStore implements ObjectStore {
 
     /** Deletes a version's file and gives its bytes back. */
     private void discard(String key, Entry e) {
+        deleteFile(key, e);
+        release(e.size);
+    }
+
+    private void deleteFile(String key, Entry e) {
         try {
             StagedFile.delete(dir, key, e.gen);
         } catch (IOException ex) {
             LOG.log(WARNING, "write-back {0}: cannot delete staged {1}: {2}", dir, key, ex.toString());
         }
-        release(e.size);
     }
 
     /** Forgets any staged version of {@code key} and deletes its file. */
@@ -300,8 +304,11 @@ public final class WriteBackObjectStore implements ObjectStore {
             synchronized (this) {
                 uploads++;
             }
+            // The file goes before the entry: once nothing is staged (what drain waits for), no staged file
+            // is left either. A reader that loses the race to the file reads the store, which has it now.
+            if (staged.get(key) == e) deleteFile(key, e);
             if (staged.remove(key, e)) {
-                discard(key, e);
+                release(e.size);
                 return;
             }
             // Deleted meanwhile: the delete may have reached the store before this upload did.
