@@ -41,6 +41,8 @@ final class MetaTokenChecker implements AccessTokens {
         volatile AccessToken token;
         volatile VolumeInfo volume;
         volatile long checkedNanos;
+        /** The server's refusal at the last check (revoked, expired, volume gone), or null while it is good. */
+        volatile FsException refused;
 
         Checked(String id, String presented, AccessToken token, VolumeInfo volume) {
             this.id = id;
@@ -85,7 +87,11 @@ final class MetaTokenChecker implements AccessTokens {
             throw FsException.of(Errno.EACCES, "malformed access token (expected tarn_<id>_<secret>)");
         String id = p.substring(ID_FROM, ID_TO);
         Checked c = byId.get(id);
-        if (c != null && MessageDigest.isEqual(c.secretHash, sha256(p)) && fresh(c)) return live(c);
+        if (c != null && MessageDigest.isEqual(c.secretHash, sha256(p)) && fresh(c)) {
+            FsException no = c.refused;
+            if (no != null) throw no;
+            return live(c);
+        }
         Checked answer = ask(id, p);
         if (byId.size() > 10_000) byId.values().removeIf(old -> !fresh(old));
         byId.put(id, answer);
@@ -130,19 +136,21 @@ final class MetaTokenChecker implements AccessTokens {
         if (!fresh(c)) {
             synchronized (c) {
                 if (!fresh(c)) {
-                    Checked answer;
                     try {
-                        answer = ask(id, c.presented);
+                        Checked answer = ask(id, c.presented);
+                        c.token = answer.token;
+                        c.volume = answer.volume;
+                        c.refused = null;
                     } catch (FsException refused) {
-                        byId.remove(id, c);
-                        throw refused;
+                        // Kept for the interval, so every connection of the token hears the server's own reason.
+                        c.refused = refused;
                     }
-                    c.token = answer.token;
-                    c.volume = answer.volume;
-                    c.checkedNanos = answer.checkedNanos;
+                    c.checkedNanos = System.nanoTime();
                 }
             }
         }
+        FsException no = c.refused;
+        if (no != null) throw no;
         live(c);
         return c;
     }

@@ -63,19 +63,14 @@ final class ObjectStoreDispatcher implements Dispatch {
                 if (offset < 0) throw FsException.of(Errno.EINVAL, "negative offset %d", offset);
                 Optional<ByteBuffer> got = store.get(key, offset, len);
                 out.bool(got.isPresent());
-                if (got.isPresent()) {
-                    ByteBuffer b = got.get().duplicate();
-                    byte[] bytes = new byte[b.remaining()];
-                    b.get(bytes);
-                    out.bytes(bytes);
-                }
+                if (got.isPresent()) out.byteBuffer(got.get());
             }
             case OBJECT_PUT -> {
                 String key = in.str();
-                byte[] data = in.bytes();
+                ByteBuffer data = in.bytesView(); // this request's own frame: the store copies what it keeps
                 in.end();
                 if (data == null) throw FsException.of(Errno.EINVAL, "put of %s without data", key);
-                store.put(key, ByteBuffer.wrap(data));
+                store.put(key, data);
             }
             case OBJECT_DELETE -> {
                 String key = in.str();

@@ -109,15 +109,12 @@ public final class RemoteObjectStore implements ObjectStore {
     @Override
     public Optional<ByteBuffer> get(String key, long offset, int length) {
         return call(Op.OBJECT_GET, WireOut.request(Op.OBJECT_GET).str(key).i64(offset).i32(length),
-                in -> in.bool() ? Optional.of(ByteBuffer.wrap(in.bytes())) : Optional.empty());
+                in -> in.bool() ? Optional.of(in.bytesView()) : Optional.empty()); // the reply frame is the caller's alone
     }
 
     @Override
     public void put(String key, ByteBuffer data) {
-        ByteBuffer d = data.duplicate();
-        byte[] bytes = new byte[d.remaining()];
-        d.get(bytes);
-        call(Op.OBJECT_PUT, WireOut.request(Op.OBJECT_PUT).str(key).bytes(bytes), in -> null);
+        call(Op.OBJECT_PUT, WireOut.request(Op.OBJECT_PUT).str(key).byteBuffer(data), in -> null);
     }
 
     @Override

@@ -105,6 +105,19 @@ final class WireIn {
         return b;
     }
 
+    /**
+     * A byte array field as a view of the frame, without a copy: for a frame its reader owns alone (one request or
+     * reply payload), whose bytes nobody changes afterwards. Null for a null array.
+     */
+    java.nio.ByteBuffer bytesView() {
+        int n = i32();
+        if (n == -1) return null;
+        need(n, "byte array");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf, pos, n).slice();
+        pos += n;
+        return b;
+    }
+
     /** A list count, checked against the bytes left given the smallest encoded element. */
     private int count(int minElementSize, String what) {
         int n = i32();

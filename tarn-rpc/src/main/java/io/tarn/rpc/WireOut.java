@@ -118,6 +118,17 @@ final class WireOut {
         return this;
     }
 
+    /** The remaining bytes of {@code b} as a byte array field, copied once, straight into the frame; b's position is kept. */
+    WireOut byteBuffer(java.nio.ByteBuffer b) {
+        java.nio.ByteBuffer d = b.duplicate();
+        int n = d.remaining();
+        i32(n);
+        room(n);
+        d.get(buf, pos, n);
+        pos += n;
+        return this;
+    }
+
     WireOut ctx(Ctx c) {
         i64(c.session()).i64(c.requestId());
         Caller k = c.caller() == null ? Caller.ROOT : c.caller();
