@@ -131,6 +131,20 @@ class ProxyMountTest {
     }
 
     @Test
+    void aMountWhoseProxyCannotBeReachedIsRefusedWithOneLine() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        BadInputTest.oneLineError(Programs.tarn(T, "mount", "--foreground", "--data", tmp.resolve("data").toString(),
+                "-o", "proxy=127.0.0.1:" + closedPort, "v", mnt.toString()), "cannot connect to proxy 127.0.0.1:" + closedPort);
+        BadInputTest.oneLineError(Programs.tarn(T, "mount", "--foreground", "--data", tmp.resolve("data").toString(),
+                "-o", "proxy=nowhere", "v", mnt.toString()), "HOST:PORT");
+        assertFalse(io.tarn.fuse.mount.MountTable.find(mnt).isPresent());
+    }
+
+    @Test
     void aPutTheProxyAcknowledgedSurvivesAKillBeforeItsUpload() throws Exception {
         Path storeDir = Files.createDirectories(tmp.resolve("store"));
         Path cache = tmp.resolve("cache");
