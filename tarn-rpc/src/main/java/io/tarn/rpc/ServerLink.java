@@ -18,7 +18,7 @@ import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
 /**
- * The client's line to one metadata server: the current connection, and when it breaks, a
+ * The client's line to one metadata server (or proxy, ADR 0140): the current connection, and when it breaks, a
  * background reconnect with backoff while callers wait. Callers wait at most the ride-through
  * time counted from the start of the outage; after that they fail at once with the last error,
  * while reconnecting goes on so that a later call succeeds when the server is back.
