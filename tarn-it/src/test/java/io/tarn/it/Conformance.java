@@ -35,7 +35,7 @@ abstract class Conformance {
     static final int ALICE = 1000, BOB = 1001, STAFF = 3000, OTHERS = 3001;
 
     @TempDir static Path tmp;
-    MountedVolume mv;
+    AutoCloseable mv;
     Path mnt, ref, probe;
 
     /** Extra mount options (after allow_other). */
@@ -53,10 +53,15 @@ abstract class Conformance {
         }
         ref = Files.createDirectories(tmp.resolve("ref"));
         Files.setPosixFilePermissions(ref, PosixFilePermissions.fromString("rwxr-xr-x"));
+        mnt = tmp.resolve("mnt");
+        mv = mountUnderTest(mnt);
+    }
+
+    /** Mounts the file system under test at {@code mnt}, reachable by other users: a Tarn volume by default. */
+    AutoCloseable mountUnderTest(Path mnt) throws Exception {
         List<String> args = new ArrayList<>(List.of("--data", tmp.resolve("data").toString(), "-o", "allow_other"));
         for (String o : mountOptions()) args.addAll(List.of("-o", o));
-        mnt = tmp.resolve("mnt");
-        mv = MountedVolume.mount("conformance", mnt, args.toArray(String[]::new));
+        return MountedVolume.mount("conformance", mnt, args.toArray(String[]::new));
     }
 
     @AfterAll
