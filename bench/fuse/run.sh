@@ -17,7 +17,9 @@
 # appended, must print READY once serving, and is ended with SIGTERM (it must unmount then).
 #
 # Every workload runs on every target in turn within each rep (this machine is shared and the load
-# moves). Prints a markdown table (median, min-max, ratio to tmpfs); raw fio JSON goes to $OUT.
+# moves). Prints a markdown table (median, min-max, ratio to tmpfs) and the CPU time each daemon
+# process spent per unit of work (user+sys of all its threads: on a loaded machine the figure that
+# moves least with the load); raw fio JSON goes to $OUT.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/../.." && pwd)
 REPS=3; RUNTIME=5; WORKERS=2; READAHEAD_KB=1024; MODES=kernel,own; EXTRA=(); OTHERS=()
@@ -78,6 +80,18 @@ for o in "${OTHERS[@]}"; do
   cmd=(${o#*=}); start "other-$name" "$name" "${cmd[@]}"
 done
 
+TCK=$(getconf CLK_TCK)
+ticks() { # target -> CPU ticks of its daemon so far (0 for tmpfs)
+  if [ -n "${PID[$1]:-}" ]; then sed 's/^.*) //' "/proc/${PID[$1]}/stat" | awk '{print $12 + $13}'; else echo 0; fi
+}
+declare -A C
+cpu_add() { # target key ticks units -> appends us of daemon CPU per unit
+  C[$1,$2]+="$(awk -v t="$3" -v n="$4" -v k="$TCK" 'BEGIN {printf "%.2f", (n > 0 ? t * 1e6 / k / n : 0)}') "
+}
+fio_units() { # json field -> GiB moved or I/Os done
+  python3 -c "import json,sys; j=json.load(open(sys.argv[1]))['jobs'][0]; r,w=j['read'],j['write']
+print((r['io_bytes']+w['io_bytes'])/2**30 if sys.argv[2] == 'gib' else r['total_ios']+w['total_ios'])" "$1" "$2"
+}
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 fio_bw() { # job dir tag -> MiB/s
   DIR=$2 RUNTIME=$RUNTIME NUMJOBS=1 fio --output-format=json --output="$OUT/$3.json" "$HERE/$1" > /dev/null
@@ -107,15 +121,22 @@ declare -A V
 for i in $(seq 1 "$REPS"); do
   for t in "${TARGETS[@]}"; do
     dir=${DIR[$t]}
-    V[$t,w]+="$(fio_bw seqwrite.fio "$dir" "$t-seqwrite-$i") "
-    sync; echo 3 > /proc/sys/vm/drop_caches
-    V[$t,r]+="$(fio_bw seqread.fio "$dir" "$t-seqread-$i") "
+    c0=$(ticks "$t"); V[$t,w]+="$(fio_bw seqwrite.fio "$dir" "$t-seqwrite-$i") "
+    sync; c1=$(ticks "$t"); echo 3 > /proc/sys/vm/drop_caches
+    cpu_add "$t" w $((c1 - c0)) "$(fio_units "$OUT/$t-seqwrite-$i.json" gib)"
+    c0=$(ticks "$t"); V[$t,r]+="$(fio_bw seqread.fio "$dir" "$t-seqread-$i") "; c1=$(ticks "$t")
+    cpu_add "$t" r $((c1 - c0)) "$(fio_units "$OUT/$t-seqread-$i.json" gib)"
     rm -f "$dir/seq.bin"
   done
-  for t in "${TARGETS[@]}"; do V[$t,1]+="$(fio_iops "${DIR[$t]}" 1 "$t-rand1-$i") "; done
-  for t in "${TARGETS[@]}"; do V[$t,4]+="$(fio_iops "${DIR[$t]}" 4 "$t-rand4-$i") "; done
+  for n in 1 4; do
+    for t in "${TARGETS[@]}"; do
+      c0=$(ticks "$t"); V[$t,$n]+="$(fio_iops "${DIR[$t]}" $n "$t-rand$n-$i") "; c1=$(ticks "$t")
+      cpu_add "$t" $n $((c1 - c0)) "$(fio_units "$OUT/$t-rand$n-$i.json" ios)"
+    done
+  done
   for t in "${TARGETS[@]}"; do
-    m=$(python3 "$HERE/meta.py" "${DIR[$t]}/meta" 10000)
+    c0=$(ticks "$t"); m=$(python3 "$HERE/meta.py" "${DIR[$t]}/meta" 10000); c1=$(ticks "$t")
+    cpu_add "$t" c $((c1 - c0)) 10000
     for k in c:create s:stat u:unlink; do
       V[$t,${k%%:*}]+="$(echo "$m" | python3 -c "import json,sys; print(json.load(sys.stdin)['${k#*:}'])") "
     done
@@ -135,6 +156,19 @@ for k in "w:seq write 1M (MiB/s)" "r:seq read 1M cold (MiB/s)" "1:4k rand O_DIRE
     line+=$(printf '%s\n' ${V[$t,$key]} | sort -g | awk -v b="$base" -v t="$t" '{a[NR]=$1}
       END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2;
            printf " %.0f (%.0f-%.0f)%s |", m, a[1], a[NR], t == "tmpfs" ? "" : sprintf(" x%.2f", m/b)}')
+  done
+  echo "$line"
+done
+echo
+header="| daemon CPU per unit (median) |"; rule="|---|"
+for t in "${TARGETS[@]}"; do [ "$t" = tmpfs ] && continue; header+=" ${LABEL[$t]} |"; rule+="---|"; done
+echo "$header"; echo "$rule"
+for k in "w:seq write, ms per GiB:1000" "r:seq read cold, ms per GiB:1000" "1:4k read nj=1, us per read:1" \
+         "4:4k read nj=4, us per read:1" "c:create+stat+unlink, us per file:1"; do
+  IFS=: read -r key name div <<< "$k"; line="| $name |"
+  for t in "${TARGETS[@]}"; do
+    [ "$t" = tmpfs ] && continue
+    line+=$(printf '%s\n' ${C[$t,$key]} | median | awk -v d="$div" '{printf " %.1f |", $1 / d}')
   done
   echo "$line"
 done
