@@ -130,6 +130,48 @@ class ProxyMountTest {
         return all.toArray(String[]::new);
     }
 
+    /** {@code tarn upgrade} of a mount whose volume has a proxy group: the successor sends its blocks through the group too. */
+    @Test
+    void anUpgradedMountKeepsSendingBlocksThroughTheProxy() throws Exception {
+        Path storeDir = Files.createDirectories(tmp.resolve("store"));
+        String store = storeDir.toUri().toString();
+        String data = tmp.resolve("data").toString();
+        Path mnt = tmp.resolve("mnt");
+        byte[] before = new byte[5 << 20], after = new byte[5 << 20];
+        new Random(5).nextBytes(before);
+        new Random(6).nextBytes(after);
+        try (ProxyProcess proxy = ProxyProcess.start("--store", store, "--cache-dir", tmp.resolve("cache").toString())) {
+            Programs.tarn(T, "volume", "create", "v", "--data", data, "--store", store, "--proxy", proxy.address()).ok();
+            try (MountedVolume mv = MountedVolume.mount("v", mnt, "--data", data)) {
+                try {
+                    assertTrue(mv.logText().contains("through proxy group " + proxy.address()), mv.logText());
+                    Files.write(mnt.resolve("before"), before);
+                    long firstPid = UpgradeTest.awaitRecord(mnt, -1);
+                    String out = Programs.tarn(T, "upgrade", mnt.toString()).ok().out();
+                    UpgradeTest.awaitRecord(mnt, firstPid);
+                    Path successorLog = Path.of(out.substring(out.indexOf("log ") + 4, out.lastIndexOf(')')));
+                    assertTrue(Files.readString(successorLog).contains("go through proxy group " + proxy.address()),
+                            Files.readString(successorLog));
+                    Files.write(mnt.resolve("after"), after);
+                    Programs.run(T, null, List.of("sync", mnt.resolve("after").toString())).ok();
+                    assertArrayEquals(before, Files.readAllBytes(mnt.resolve("before")));
+                    assertArrayEquals(after, Files.readAllBytes(mnt.resolve("after")));
+                } finally {
+                    UpgradeTest.stopSuccessor(mnt);
+                }
+            }
+            // Both files' blocks went through the proxy; once it has uploaded them, a direct mount reads them from the store.
+            Path cache = tmp.resolve("cache");
+            await("the proxy never uploaded its staged blocks:\n" + proxy.logText(), () -> filesEndingWith(cache, ".wb") == 0);
+            Programs.tarn(T, "volume", "set", "v", "--data", data, "--proxy", "none").ok();
+            try (MountedVolume direct = MountedVolume.mount("v", mnt, "--data", data)) {
+                assertArrayEquals(before, Files.readAllBytes(mnt.resolve("before")));
+                assertArrayEquals(after, Files.readAllBytes(mnt.resolve("after")));
+            }
+            assertTrue(proxy.logText().contains("serving " + store), proxy.logText());
+        }
+    }
+
     @Test
     void aMountWhoseProxyCannotBeReachedIsRefusedWithOneLine() throws Exception {
         int closedPort;
