@@ -97,6 +97,8 @@ public final class TarnVfs implements Vfs {
         /** Read-ahead state of a sequential reader: window in blocks, first block not yet asked for, last block entered. */
         int window;
         long prefetchedTo, lastBlockSeen;
+        /** Reads in a row that landed near the previous ones. */
+        volatile int nearRun;
 
         FileHandle(long ino, int type, int flags, Caller caller, OpenFile file) {
             this.ino = ino;
@@ -452,6 +454,9 @@ public final class TarnVfs implements Vfs {
         return h != null && h.keepCache;
     }
 
+    /** See {@link #read}: two of the kernel's largest READs (1 MiB when its read-ahead is raised). */
+    static final long SEQUENTIAL_SLACK = 2L << 20;
+
     private FileHandle handle(long fh) {
         FileHandle h = handles.get(fh);
         if (h == null) throw FsException.of(Errno.EBADF, "no open file handle %d", fh);
@@ -469,14 +474,21 @@ public final class TarnVfs implements Vfs {
         FileHandle h = handle(fh);
         if (!OpenFlags.readable(h.flags)) throw FsException.of(Errno.EBADF, "handle %d is not open for reading", fh);
         OpenFile f = data(h);
-        boolean random = offset != h.lastReadEnd;
-        ByteBuffer b = f.read(h.caller, offset, size, random);
-        h.lastReadEnd = offset + b.remaining();
+        // The kernel sends a sequential reader's READs several at a time (async read) and the workers take
+        // them in any order, so "sequential" means near the furthest end read so far, not exactly at it. A
+        // near read that does not continue exactly starts read-ahead only after a run of them, so that a
+        // random reader landing close by now and then does not fetch blocks ahead.
+        long last = h.lastReadEnd;
+        boolean near = offset >= last - SEQUENTIAL_SLACK && offset <= last + SEQUENTIAL_SLACK;
+        int run = near ? Math.min(h.nearRun + 1, 1 << 20) : 0;
+        h.nearRun = run;
+        ByteBuffer b = f.read(h.caller, offset, size, !near);
+        h.lastReadEnd = near ? Math.max(h.lastReadEnd, offset + b.remaining()) : offset + b.remaining();
         if (atimeDue(h)) touchAtime(h);
-        if (random) {
+        if (!near) {
             h.window = 0;
             h.prefetchedTo = 0;
-        } else if (b.hasRemaining() && config.readaheadBlocks() > 0) {
+        } else if (b.hasRemaining() && config.readaheadBlocks() > 0 && (offset == last || run >= 3)) {
             readAhead(h, f);
         }
         return b;
