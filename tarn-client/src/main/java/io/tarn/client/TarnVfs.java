@@ -97,8 +97,9 @@ public final class TarnVfs implements Vfs {
         /** Read-ahead state of a sequential reader: window in blocks, first block not yet asked for, last block entered. */
         int window;
         long prefetchedTo, lastBlockSeen;
-        /** Reads in a row that landed near the previous ones. */
+        /** Reads in a row that landed near the previous ones; whether there was a read at all. */
         volatile int nearRun;
+        volatile boolean readBefore;
 
         FileHandle(long ino, int type, int flags, Caller caller, OpenFile file) {
             this.ino = ino;
@@ -479,7 +480,9 @@ public final class TarnVfs implements Vfs {
         // near read that does not continue exactly starts read-ahead only after a run of them, so that a
         // random reader landing close by now and then does not fetch blocks ahead.
         long last = h.lastReadEnd;
-        boolean near = offset >= last - SEQUENTIAL_SLACK && offset <= last + SEQUENTIAL_SLACK;
+        // Before a handle's first read there is no position to be near: only the start continues.
+        boolean near = offset == last || (h.readBefore && offset >= last - SEQUENTIAL_SLACK && offset <= last + SEQUENTIAL_SLACK);
+        h.readBefore = true;
         int run = near ? Math.min(h.nearRun + 1, 1 << 20) : 0;
         h.nearRun = run;
         ByteBuffer b = f.read(h.caller, offset, size, !near);
