@@ -30,7 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * files (data off-heap, sparse), directories, symlinks, hard links, xattrs, rename, truncate.
  * Permission checks are the kernel's (mount with default_permissions) or, with {@code ownChecks}, its
  * own ({@link MemPermissions}: for mounts without default_permissions, where the kernel leaves them to
- * the filesystem). It can hand its whole state to a successor process. For tests and benchmarks of the transport; not durable.
+ * the filesystem). It can hand its whole state to a successor process. For tests and benchmarks of the
+ * transport; not durable.
  */
 public final class MemoryFilesystem implements FuseFilesystem {
     private static final int O_ACCMODE = 3, O_TRUNC = 01000, O_EXCL = 0200;
@@ -175,7 +176,7 @@ public final class MemoryFilesystem implements FuseFilesystem {
         if (who != null) MemPermissions.setattr(who, n, c, fh != -1);
         // handle_killpriv_v2 leaves clearing set-id bits on chown and unprivileged truncate to us.
         boolean kill = c.has(SetAttr.KILL_SUIDGID) || c.has(SetAttr.UID) || c.has(SetAttr.GID);
-        Caller caller = who != null || kill || c.has(SetAttr.MODE) ? (who != null ? who : r.caller()) : null;
+        Caller caller = who != null ? who : kill || c.has(SetAttr.MODE) ? r.caller() : null;
         boolean keepSgid = kill && MemPermissions.inGroupOrRoot(caller, n);
         if (c.has(SetAttr.SIZE)) {
             if (n.isDir()) throw new FsException(Errno.EISDIR, null);
