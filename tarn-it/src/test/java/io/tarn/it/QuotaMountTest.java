@@ -97,6 +97,9 @@ class QuotaMountTest {
     @Test
     void ddPastTheQuotaFailsWithDiskQuotaExceededAndRmFreesIt() throws Exception {
         quota("--bytes", "16M", "--inodes", "none");
+        // A client checks writes against a statfs up to 1 s old (ADR 0133); one through the mount now makes
+        // sure it holds the new quota, not the previous test's.
+        assertEquals(16 * MIB, statvfs()[0]);
         try {
             Programs.Result dd = Programs.bash(T, mnt, "dd if=/dev/zero of=big bs=1M count=64 2>&1");
             assertNotEquals(0, dd.exit(), dd.out());
