@@ -101,11 +101,25 @@ public final class S3ObjectStore implements ObjectStore {
             case NONE -> { }
         }
         try {
-            // fromRemainingByteBuffer copies position..limit (fromByteBuffer would send from 0), so the caller's buffer is neither moved nor kept.
-            s3.putObject(req.build(), RequestBody.fromRemainingByteBuffer(data.duplicate()));
+            s3.putObject(req.build(), body(data));
         } catch (SdkException e) {
             throw S3Failures.map(describe, "put " + key, e);
         }
+    }
+
+    /**
+     * The bytes position..limit of {@code data} as a request body, without copying them when they are on the
+     * heap: the SDK's ByteBuffer bodies copy, which with 16 block uploads in flight is 64 MiB the daemon's
+     * heap bound (ADR 0070) does not count. The SDK may read the body more than once (payload hash, then the
+     * send); each read gets a fresh stream over the same bytes, which the caller keeps unchanged until put returns.
+     */
+    private static RequestBody body(ByteBuffer data) {
+        ByteBuffer b = data.duplicate();
+        if (!b.hasArray()) return RequestBody.fromRemainingByteBuffer(b);
+        byte[] array = b.array();
+        int offset = b.arrayOffset() + b.position(), length = b.remaining();
+        return RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(array, offset, length), length,
+                "application/octet-stream");
     }
 
     @Override
