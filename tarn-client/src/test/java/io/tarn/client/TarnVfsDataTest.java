@@ -340,7 +340,7 @@ class TarnVfsDataTest {
 
     @Test
     void writeBufferIsBoundedAndWritersWaitForUploads() throws Exception {
-        TarnVfs small = fx.client(ClientConfig.DEFAULTS.withWriteBuffer(3L * BLOCK).withRetry(VfsFixture.FAST));
+        TarnVfs small = fx.client(ClientConfig.DEFAULTS.withWriteBuffer(3 * io.tarn.client.block.HeapFootprint.ofArray(BLOCK)).withRetry(VfsFixture.FAST));
         var gate = fx.store.hold(Op.PUT);
         try {
             Vfs.Created f = small.create(c, small.rootIno(), "bounded", 0644, OpenFlags.O_WRONLY);

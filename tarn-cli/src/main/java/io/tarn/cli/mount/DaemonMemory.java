@@ -1,6 +1,7 @@
 package io.tarn.cli.mount;
 
 import io.tarn.client.ClientConfig;
+import io.tarn.client.block.HeapFootprint;
 
 import java.util.List;
 
@@ -17,11 +18,15 @@ public final class DaemonMemory {
 
     private DaemonMemory() {}
 
-    /** The heap the client's file data can occupy, plus the margin. */
+    /**
+     * The heap the client's file data can occupy, plus the margin. The write buffers and the block cache
+     * count their arrays' real footprint already; an upload's encoded copy and a download's fetched object
+     * are block-sized arrays too, each a page of its own under ZGC ({@link HeapFootprint}).
+     */
     public static long heapBytes(ClientConfig c, int blockSize) {
         long data = c.writeBufferBytes() + c.cacheBytes()
-                + (long) c.uploadConcurrency() * (blockSize + 4096)
-                + (long) c.downloadConcurrency() * blockSize;
+                + (long) c.uploadConcurrency() * HeapFootprint.ofArray(blockSize + 4096L)
+                + (long) c.downloadConcurrency() * HeapFootprint.ofArray(blockSize + 4096L);
         return data + MARGIN;
     }
 

@@ -70,14 +70,15 @@ public final class BlockCache {
     }
 
     public void put(long blockId, byte[] block) {
-        if (block.length > capacityBytes) return;
+        long weight = HeapFootprint.ofArray(block.length);
+        if (weight > capacityBytes) return;
         synchronized (lru) {
             byte[] old = lru.put(blockId, block);
-            if (old != null) bytes -= old.length;
-            bytes += block.length;
+            if (old != null) bytes -= HeapFootprint.ofArray(old.length);
+            bytes += weight;
             Iterator<Map.Entry<Long, byte[]>> it = lru.entrySet().iterator();
             while (bytes > capacityBytes && it.hasNext()) {
-                bytes -= it.next().getValue().length;
+                bytes -= HeapFootprint.ofArray(it.next().getValue().length);
                 it.remove();
             }
         }
@@ -86,7 +87,7 @@ public final class BlockCache {
     public void invalidate(long blockId) {
         synchronized (lru) {
             byte[] old = lru.remove(blockId);
-            if (old != null) bytes -= old.length;
+            if (old != null) bytes -= HeapFootprint.ofArray(old.length);
         }
     }
 

@@ -237,9 +237,17 @@ public final class OpenFile {
                 ref = map.get(contexts.apply(caller), index);
                 if (w == null) written.put(index, new WrittenRanges(ref));
             }
-            // The whole committed block, even past the size this client knows: another client may have
-            // grown the file since, and a commit must not cut off what it wrote (ADR 0111).
-            if (ref != null && ref.length() > 0) d.pendingBase(ref, ref.length());
+            if (ref != null) {
+                int keep = Math.min(ref.length(), valid);
+                // A committed block longer than the size this client knows: either a truncation left it so
+                // (the bytes past the size are dead) or another client grew the file since this one looked,
+                // and a commit must not cut off what it wrote (ADR 0111). The server's size tells which.
+                if (ref.length() > valid) {
+                    long serverSize = meta.getAttr(contexts.apply(caller), ino).size();
+                    keep = (int) Math.min(ref.length(), Math.max(valid, Math.min(blockSize, serverSize - blockStart)));
+                }
+                if (keep > 0) d.pendingBase(ref, keep);
+            }
         } else if (w == null) {
             written.put(index, new WrittenRanges(valid > 0 ? map.getIfLoaded(index) : null));
         }
@@ -429,6 +437,7 @@ public final class OpenFile {
             windowEnd = index + count;
         }
         Map<Long, BlockRef> replaced = new HashMap<>();
+        long serverSize = -1;
         for (BlockRef mine : check.values()) {
             BlockRef theirs = current.get(mine.index());
             WrittenRanges w;
@@ -439,7 +448,11 @@ public final class OpenFile {
                 lock.unlock();
             }
             if (w == null || sameBlock(theirs, w.builtOn)) continue;
-            replaced.put(mine.index(), rebase(caller, mine, theirs, w));
+            // A committed block may run past the file's end (a truncation leaves it so): only its bytes
+            // inside the server's size are the other client's data.
+            if (serverSize < 0) serverSize = meta.getAttr(contexts.apply(caller), ino).size();
+            int theirsValid = theirs == null ? 0 : (int) Math.max(0, Math.min(theirs.length(), serverSize - mine.index() * blockSize));
+            replaced.put(mine.index(), rebase(caller, mine, theirs, theirsValid, w));
         }
         if (replaced.isEmpty()) return refs;
         List<BlockRef> out = new ArrayList<>(refs.size());
@@ -468,9 +481,9 @@ public final class OpenFile {
     }
 
     /** Uploads this client's ranges of {@code mine} laid over {@code theirs} (null: a hole) as a new block. */
-    private BlockRef rebase(Caller caller, BlockRef mine, BlockRef theirs, WrittenRanges w) {
+    private BlockRef rebase(Caller caller, BlockRef mine, BlockRef theirs, int theirsValid, WrittenRanges w) {
         byte[] own = blocks.block(mine);
-        byte[] other = theirs == null ? new byte[0] : blocks.block(theirs);
+        byte[] other = theirs == null ? new byte[0] : java.util.Arrays.copyOf(blocks.block(theirs), theirsValid);
         byte[] buf = budget.acquire();
         try {
             int length;

@@ -34,7 +34,7 @@ public final class WriteBudget {
     public WriteBudget(long bytes, int blockSize, java.time.Duration maxWait) {
         this.maxWaitNanos = maxWait.toNanos();
         this.blockSize = blockSize;
-        this.buffers = (int) Math.max(2, Math.min(Integer.MAX_VALUE, bytes / blockSize));
+        this.buffers = (int) Math.max(2, Math.min(Integer.MAX_VALUE, bytes / io.tarn.client.block.HeapFootprint.ofArray(blockSize)));
         this.permits = new Semaphore(buffers);
     }
 

@@ -175,7 +175,8 @@ class BlockStoreTest {
 
     @Test
     void cacheEvictsLeastRecentlyUsedByBytes() {
-        BlockCache c = new BlockCache(3000);
+        long each = HeapFootprint.ofArray(1000); // entries weigh what their arrays occupy
+        BlockCache c = new BlockCache(3 * each);
         c.put(1, new byte[1000]);
         c.put(2, new byte[1000]);
         c.put(3, new byte[1000]);
@@ -183,7 +184,7 @@ class BlockStoreTest {
         c.put(4, new byte[1000]);
         assertNull(c.getIfPresent(2));
         assertNotNull(c.getIfPresent(1));
-        assertEquals(3000, c.bytes());
+        assertEquals(3 * each, c.bytes());
         c.put(5, new byte[5000]);
         assertNull(c.getIfPresent(5), "larger than the cache: not kept");
     }
