@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,14 +26,8 @@ final class MetaCommand implements Callable<Integer> {
             description = "Address to serve on (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve TLS 1.3 only, with this certificate chain (PEM).")
-    Path tlsCert;
-
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "Private key of --tls-cert (PKCS#8 PEM).")
-    Path tlsKey;
-
-    @Option(names = "--tls-client-ca", paramLabel = "FILE", description = "Also require client certificates signed by this CA (PEM).")
-    Path tlsClientCa;
+    @Mixin
+    ServerTlsOptions serverTls = new ServerTlsOptions();
 
     @Option(names = "--auth", paramLabel = "token|none",
             description = "token: every call needs a valid access token; none: trust every client. "
@@ -64,10 +59,7 @@ final class MetaCommand implements Callable<Integer> {
             case "none" -> false;
             default -> throw FsException.of(Errno.EINVAL, "--auth must be token or none, not %s", auth);
         };
-        if ((tlsCert == null) != (tlsKey == null)) throw FsException.of(Errno.EINVAL, "give --tls-cert and --tls-key together");
-        if (tlsClientCa != null && tlsCert == null) throw FsException.of(Errno.EINVAL, "--tls-client-ca needs --tls-cert and --tls-key");
-        Tls tls = tlsCert == null ? null : Tls.server(tlsCert.toAbsolutePath(), tlsKey.toAbsolutePath(),
-                tlsClientCa == null ? null : tlsClientCa.toAbsolutePath());
+        Tls tls = serverTls.tls();
         Path dir = data.toAbsolutePath();
         Path adminFile = !tokens ? null : adminTokenFile != null ? adminTokenFile.toAbsolutePath()
                 : dir.resolveSibling(dir.getFileName() + ".admin-token");

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,14 +45,8 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--uploaders", defaultValue = "4", paramLabel = "N", description = "Uploads in flight (default: ${DEFAULT-VALUE}).")
     int uploaders;
 
-    @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve TLS 1.3 only, with this certificate chain (PEM).")
-    Path tlsCert;
-
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "Private key of --tls-cert (PKCS#8 PEM).")
-    Path tlsKey;
-
-    @Option(names = "--tls-client-ca", paramLabel = "FILE", description = "Also require client certificates signed by this CA (PEM).")
-    Path tlsClientCa;
+    @Mixin
+    ServerTlsOptions serverTls = new ServerTlsOptions();
 
     @Option(names = "--auth", paramLabel = "token|none",
             description = "token: every client needs a valid access token, checked with --meta; none: trust every client. "
@@ -81,10 +76,7 @@ final class ProxyCommand implements Callable<Integer> {
         };
         if (tokens && meta == null)
             throw FsException.of(Errno.EINVAL, "--auth token needs --meta HOST:PORT: the metadata server checks the tokens");
-        if ((tlsCert == null) != (tlsKey == null)) throw FsException.of(Errno.EINVAL, "give --tls-cert and --tls-key together");
-        if (tlsClientCa != null && tlsCert == null) throw FsException.of(Errno.EINVAL, "--tls-client-ca needs --tls-cert and --tls-key");
-        Tls tls = tlsCert == null ? null : Tls.server(tlsCert.toAbsolutePath(), tlsKey.toAbsolutePath(),
-                tlsClientCa == null ? null : tlsClientCa.toAbsolutePath());
+        Tls tls = serverTls.tls();
         long ram = Sizes.bytes(ramCache), staged = Sizes.bytes(stagedMax);
         if (staged <= 0) throw FsException.of(Errno.EINVAL, "--staged-max must be positive, not %s", stagedMax);
         if (uploaders < 1) throw FsException.of(Errno.EINVAL, "--uploaders must be at least 1, not %d", uploaders);
