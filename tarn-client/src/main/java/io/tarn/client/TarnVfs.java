@@ -472,9 +472,20 @@ public final class TarnVfs implements Vfs {
 
     @Override
     public ByteBuffer read(long fh, long offset, int size) {
+        return read(fh, offset, size, false);
+    }
+
+    @Override
+    public ByteBuffer readIfCached(long fh, long offset, int size) {
+        return read(fh, offset, size, true);
+    }
+
+    /** {@code onlyCached}: answer from memory without waiting, or return null (see {@link OpenFile#readIfCached}). */
+    private ByteBuffer read(long fh, long offset, int size, boolean onlyCached) {
         FileHandle h = handle(fh);
         if (!OpenFlags.readable(h.flags)) throw FsException.of(Errno.EBADF, "handle %d is not open for reading", fh);
         OpenFile f = data(h);
+        if (onlyCached && atimeDue(h)) return null; // the atime update is a metadata call
         // The kernel sends a sequential reader's READs several at a time (async read) and the workers take
         // them in any order, so "sequential" means near the furthest end read so far, not exactly at it. A
         // near read that does not continue exactly starts read-ahead only after a run of them, so that a
@@ -482,10 +493,11 @@ public final class TarnVfs implements Vfs {
         long last = h.lastReadEnd;
         // Before a handle's first read there is no position to be near: only the start continues.
         boolean near = offset == last || (h.readBefore && offset >= last - SEQUENTIAL_SLACK && offset <= last + SEQUENTIAL_SLACK);
+        ByteBuffer b = onlyCached ? f.readIfCached(offset, size) : f.read(h.caller, offset, size, !near);
+        if (b == null) return null;
         h.readBefore = true;
         int run = near ? Math.min(h.nearRun + 1, 1 << 20) : 0;
         h.nearRun = run;
-        ByteBuffer b = f.read(h.caller, offset, size, !near);
         h.lastReadEnd = near ? Math.max(h.lastReadEnd, offset + b.remaining()) : offset + b.remaining();
         if (atimeDue(h)) touchAtime(h);
         if (!near) {

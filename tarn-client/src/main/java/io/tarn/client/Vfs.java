@@ -73,6 +73,14 @@ public interface Vfs extends AutoCloseable {
     /** Up to {@code size} bytes at {@code offset}; fewer at end of file, none past it. EBADF if not open for reading. */
     ByteBuffer read(long fh, long offset, int size);
 
+    /**
+     * {@link #read}, if it can be answered from memory at once; null if it would wait for the store, the
+     * metadata server or another thread (then call {@link #read}). Never blocks.
+     */
+    default ByteBuffer readIfCached(long fh, long offset, int size) {
+        return null;
+    }
+
     /** Writes {@code data}'s remaining bytes (at the end if opened O_APPEND); returns the count. EBADF if not open for writing. */
     int write(long fh, long offset, ByteBuffer data);
 

@@ -31,22 +31,28 @@ final class Replier {
     private Outbox boxFor(Request r, Outbox given, int payload) {
         if (r.box != null && r.box.capacity() >= payload) return r.box;
         if (given != null && given.capacity() >= payload) return given;
-        return Outbox.local(payload);
+        return Outbox.borrow(payload);
     }
 
     void error(Request r, int errno, Outbox given) {
         Outbox b = boxFor(r, given, 0);
-        send(r, b.buf, Proto.OUT_HEADER, -errno);
+        try {
+            send(r, b.buf, Proto.OUT_HEADER, -errno);
+        } finally {
+            Outbox.giveBack(b);
+        }
         session.finished(r);
     }
 
     /** Encodes and sends {@code result}; an encoding problem (a bug in the filesystem's result) answers EIO. */
     void reply(Request r, Object result, Outbox given) {
+        Outbox b = null;
         try {
             if (r.opcode == Opcode.READ) {
-                sendData(r, (Data) result, boxFor(r, given, copiedBytes((Data) result)));
+                b = boxFor(r, given, copiedBytes((Data) result));
+                sendData(r, (Data) result, b);
             } else {
-                Outbox b = boxFor(r, given, payloadSize(r, result));
+                b = boxFor(r, given, payloadSize(r, result));
                 int n = encode(r, result, b.buf);
                 if (n < 0) {
                     send(r, b.buf, Proto.OUT_HEADER, n);
@@ -57,6 +63,8 @@ final class Replier {
         } catch (RuntimeException e) {
             logUnexpected(r, e);
             send(r, Outbox.local(0).buf, Proto.OUT_HEADER, -Errno.EIO.code);
+        } finally {
+            if (b != null) Outbox.giveBack(b);
         }
         session.finished(r);
     }

@@ -142,6 +142,29 @@ public final class BlockStore implements AutoCloseable {
         System.arraycopy(plain, from, dst, dstOff, len);
     }
 
+    /**
+     * Copies {@code [from, from+len)} of the block into {@code dst} if the block is in the memory cache;
+     * false (nothing copied) if it is not. Never waits for the store.
+     */
+    public boolean copyIfCached(BlockRef ref, int from, int len, byte[] dst, int dstOff) {
+        if (len == 0) return true;
+        ByteBuffer view = viewIfCached(ref, from, len);
+        if (view == null) return false;
+        view.get(dst, dstOff, len);
+        return true;
+    }
+
+    /**
+     * A read-only view of {@code [from, from+len)} of the block if it is in the memory cache, else null.
+     * Cached blocks are never changed in place (a block is immutable once stored), so the view stays valid
+     * after the block leaves the cache.
+     */
+    public ByteBuffer viewIfCached(BlockRef ref, int from, int len) {
+        byte[] cached = cache.getIfPresent(ref.blockId());
+        if (cached == null || cached.length < from + len) return null; // a short object: read() reports it
+        return ByteBuffer.wrap(cached, from, len).slice().asReadOnlyBuffer();
+    }
+
     /** Records a range read of the block; true if it had one before (bounded memory: old entries drop). */
     private boolean rangeReadBefore(long blockId) {
         synchronized (rangeRead) {

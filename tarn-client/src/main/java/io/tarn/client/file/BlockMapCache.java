@@ -41,6 +41,11 @@ final class BlockMapCache {
         return refs.get(index);
     }
 
+    /** Whether {@code index}'s window is loaded, so {@link #getIfLoaded} answers for it (null = a hole). */
+    boolean isLoaded(long index) {
+        return loaded.contains(index / WINDOW);
+    }
+
     /** The committed block at {@code index} if its window is loaded, else null (no metadata call). */
     BlockRef getIfLoaded(long index) {
         return loaded.contains(index / WINDOW) ? refs.get(index) : null;

@@ -661,6 +661,55 @@ public final class OpenFile {
      * Up to {@code length} bytes at {@code offset}, fewer at the end of the file, none past it; holes read
      * as zeros. {@code random}: the caller does not read sequentially, so partial block fetches pay off.
      */
+    /**
+     * Like {@link #read}, but only from memory (this client's unflushed writes and the block cache) and
+     * without waiting for anything: null when a piece would need the store or the metadata server, or
+     * another thread holds the file. Lets the FUSE worker answer cached reads without a thread hop.
+     */
+    public ByteBuffer readIfCached(long offset, int length) {
+        if (offset < 0 || length < 0 || !lock.tryLock()) return null;
+        try {
+            if (discarded) return null;
+            if (offset >= size || length == 0) return ByteBuffer.allocate(0);
+            int n = (int) Math.min(length, size - offset);
+            // Most READs lie inside one committed block: answer with a view of the cached block, no copy.
+            long first = offset / blockSize;
+            int at = (int) (offset % blockSize);
+            if (at + n <= blockSize && !dirty.containsKey(first)) {
+                BlockRef ref = uploaded.get(first);
+                if (ref == null && map.isLoaded(first)) ref = map.getIfLoaded(first);
+                if (ref != null && ref.length() >= at + n) return blocks.viewIfCached(ref, at, n);
+            }
+            byte[] out = new byte[n];
+            for (long pos = offset, end = offset + n; pos < end; ) {
+                long index = pos / blockSize;
+                int inBlock = (int) (pos % blockSize);
+                int k = (int) Math.min(blockSize - inBlock, end - pos);
+                int outOff = (int) (pos - offset);
+                DirtyBlock d = dirty.get(index);
+                if (d != null) {
+                    if (d.upload == null && d.missingBase() != null) return null; // its base must be fetched
+                    int avail = Math.min(k, d.length - inBlock);
+                    if (avail > 0) System.arraycopy(d.buf, inBlock, out, outOff, avail);
+                } else {
+                    BlockRef ref = uploaded.get(index);
+                    if (ref == null) {
+                        if (!map.isLoaded(index)) return null;
+                        ref = map.getIfLoaded(index);
+                    }
+                    if (ref != null) {
+                        int avail = Math.min(k, ref.length() - inBlock);
+                        if (avail > 0 && !blocks.copyIfCached(ref, inBlock, avail, out, outOff)) return null;
+                    }
+                }
+                pos += k;
+            }
+            return ByteBuffer.wrap(out);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public ByteBuffer read(Caller caller, long offset, int length, boolean random) {
         if (offset < 0 || length < 0) throw FsException.of(Errno.EINVAL, "negative offset or length");
         byte[] out;

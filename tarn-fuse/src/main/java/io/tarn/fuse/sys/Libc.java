@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.ArrayBlockingQueue;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -32,6 +33,12 @@ public final class Libc {
             .varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final ThreadLocal<MemorySegment> STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linker.Option.captureStateLayout()));
+    /**
+     * errno segments for virtual threads: they usually make one call (a deferred reply) and end, so a
+     * thread-local segment would be a native allocation and a Cleaner run per call. Taken per call,
+     * given back by {@link #check}; bounded, extras are left to the garbage collector.
+     */
+    private static final ArrayBlockingQueue<MemorySegment> SPARE_STATES = new ArrayBlockingQueue<>(256);
 
     private static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
     private static final MethodHandle READ = fn("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
@@ -78,8 +85,16 @@ public final class Libc {
         return (int) ERRNO.get(st, 0L);
     }
 
+    private static MemorySegment state() {
+        if (!Thread.currentThread().isVirtual()) return STATE.get();
+        MemorySegment st = SPARE_STATES.poll();
+        return st != null ? st : Arena.ofAuto().allocate(Linker.Option.captureStateLayout());
+    }
+
     private static long check(long r, MemorySegment st) {
-        return r < 0 ? -errno(st) : r;
+        long out = r < 0 ? -errno(st) : r;
+        if (Thread.currentThread().isVirtual()) SPARE_STATES.offer(st);
+        return out;
     }
 
     private static RuntimeException bug(Throwable t) {
@@ -94,21 +109,21 @@ public final class Libc {
 
     public static int open(String path, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) OPEN.invokeExact(st, a.allocateFrom(path), flags, 0), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static long read(int fd, MemorySegment buf, long n) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return check((long) READ.invokeExact(st, fd, buf, n), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static long write(int fd, MemorySegment buf, long n) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return check((long) WRITE.invokeExact(st, fd, buf, n), st);
         } catch (Throwable t) { throw bug(t); }
     }
@@ -116,7 +131,7 @@ public final class Libc {
     /** readv into an array of {@code struct iovec} (16 bytes each) the caller filled. */
     public static long readv(int fd, MemorySegment iov, int count) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return check((long) READV.invokeExact(st, fd, iov, count), st);
         } catch (Throwable t) { throw bug(t); }
     }
@@ -124,21 +139,21 @@ public final class Libc {
     /** writev over an array of {@code struct iovec} (16 bytes each) the caller filled. */
     public static long writev(int fd, MemorySegment iov, int count) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return check((long) WRITEV.invokeExact(st, fd, iov, count), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static int close(int fd) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) CLOSE.invokeExact(st, fd), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static int ioctl(int fd, long request, MemorySegment arg) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) IOCTL.invokeExact(st, fd, request, arg), st);
         } catch (Throwable t) { throw bug(t); }
     }
@@ -146,14 +161,14 @@ public final class Libc {
     /** Clears or sets FD_CLOEXEC. */
     public static int setCloseOnExec(int fd, boolean on) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) FCNTL.invokeExact(st, fd, F_SETFD, on ? 1 : 0), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static int mount(String source, String target, String type, long flags, String data) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) MOUNT.invokeExact(st, a.allocateFrom(source), a.allocateFrom(target),
                     a.allocateFrom(type), flags, a.allocateFrom(data)), st);
         } catch (Throwable t) { throw bug(t); }
@@ -161,7 +176,7 @@ public final class Libc {
 
     public static int umount2(String target, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) UMOUNT2.invokeExact(st, a.allocateFrom(target), flags), st);
         } catch (Throwable t) { throw bug(t); }
     }
@@ -169,21 +184,21 @@ public final class Libc {
     /** poll over {@code struct pollfd[count]} (8 bytes each) the caller filled. */
     public static int poll(MemorySegment fds, int count, int timeoutMs) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) POLL.invokeExact(st, fds, (long) count, timeoutMs), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static int eventfd(int initial, int flags) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) EVENTFD.invokeExact(st, initial, flags), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static int socket(int domain, int type, int protocol) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) SOCKET.invokeExact(st, domain, type, protocol), st);
         } catch (Throwable t) { throw bug(t); }
     }
@@ -191,7 +206,7 @@ public final class Libc {
     /** Returns the two connected fds, or throws with the errno. */
     public static int[] socketpair(int type) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             MemorySegment sv = a.allocate(JAVA_INT, 2);
             int r = (int) SOCKETPAIR.invokeExact(st, AF_UNIX, type, 0, sv);
             if (r < 0) throw new IllegalStateException("socketpair failed: errno " + errno(st));
@@ -201,21 +216,21 @@ public final class Libc {
 
     public static int bind(int fd, MemorySegment addr, int len) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) BIND.invokeExact(st, fd, addr, len), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static int listen(int fd, int backlog) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) LISTEN.invokeExact(st, fd, backlog), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static int accept(int fd) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) ACCEPT.invokeExact(st, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC), st);
         } catch (Throwable t) { throw bug(t); }
     }
@@ -223,28 +238,28 @@ public final class Libc {
     /** shutdown(fd, SHUT_RDWR): wakes a thread blocked in accept or read on this socket. */
     public static int shutdown(int fd) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) SHUTDOWN.invokeExact(st, fd, 2), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static int connect(int fd, MemorySegment addr, int len) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return (int) check((int) CONNECT.invokeExact(st, fd, addr, len), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static long sendmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return check((long) SENDMSG.invokeExact(st, fd, msghdr, flags), st);
         } catch (Throwable t) { throw bug(t); }
     }
 
     public static long recvmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             return check((long) RECVMSG.invokeExact(st, fd, msghdr, flags), st);
         } catch (Throwable t) { throw bug(t); }
     }
@@ -255,7 +270,7 @@ public final class Libc {
      */
     public static int spawn(String[] argv, String[] env) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             MemorySegment pid = a.allocate(JAVA_INT);
             MemorySegment av = strings(a, argv), ev = strings(a, env);
             int r = (int) SPAWNP.invokeExact(st, pid, a.allocateFrom(argv[0]), MemorySegment.NULL,
@@ -274,7 +289,7 @@ public final class Libc {
     /** Waits for a child and returns its raw wait status, or {@code -errno}. */
     public static int waitpid(int pid) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = STATE.get();
+            MemorySegment st = state();
             MemorySegment status = a.allocate(JAVA_INT);
             int r;
             do {
@@ -285,15 +300,15 @@ public final class Libc {
     }
 
     public static int getuid() {
-        try { return (int) GETUID.invokeExact(STATE.get()); } catch (Throwable t) { throw bug(t); }
+        try { return (int) GETUID.invokeExact(state()); } catch (Throwable t) { throw bug(t); }
     }
 
     public static int getgid() {
-        try { return (int) GETGID.invokeExact(STATE.get()); } catch (Throwable t) { throw bug(t); }
+        try { return (int) GETGID.invokeExact(state()); } catch (Throwable t) { throw bug(t); }
     }
 
     public static int geteuid() {
-        try { return (int) GETEUID.invokeExact(STATE.get()); } catch (Throwable t) { throw bug(t); }
+        try { return (int) GETEUID.invokeExact(state()); } catch (Throwable t) { throw bug(t); }
     }
 
     /** Human text for an errno, for one-line error messages. */
