@@ -71,6 +71,25 @@ class CachedReadTest {
     }
 
     @Test
+    void blocksThisClientWroteAreReadBackWithoutAFetch() {
+        byte[] data = pattern(3 * BLOCK + 100, 11);
+        TarnVfs v = fx.client();
+        Vfs.Created f = v.create(Caller.ROOT, v.rootIno(), "w", 0644, OpenFlags.O_RDWR);
+        v.write(f.fh(), 0, buf(data));
+        v.fsync(f.fh(), false);
+        v.read(f.fh(), 0, 1); // the first read after a change updates atime
+        long gets = fx.store.calls(Op.GET);
+        for (int off = 0; off < data.length; off += 4096) {
+            int n = Math.min(4096, data.length - off);
+            ByteBuffer b = v.readIfCached(f.fh(), off, n);
+            assertNotNull(b, "offset " + off);
+            assertArrayEquals(Arrays.copyOfRange(data, off, off + n), bytes(b));
+        }
+        assertEquals(gets, fx.store.calls(Op.GET), "written blocks, the partial tail too, stay in the block cache");
+        v.release(f.fh());
+    }
+
+    @Test
     void theViewOfACachedBlockCannotChangeTheCache() {
         byte[] data = pattern(2 * BLOCK, 5);
         long ino = written(data);

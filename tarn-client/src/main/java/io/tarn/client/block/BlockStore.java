@@ -111,6 +111,15 @@ public final class BlockStore implements AutoCloseable {
         return b != null && b.length >= n ? b : new byte[n];
     }
 
+    /**
+     * Keeps the plain content of a block this client has just stored in the memory cache; {@code plain}
+     * must be exactly the block's plain bytes and is never modified afterwards.
+     */
+    public void cacheWritten(BlockRef ref, byte[] plain) {
+        if (plain.length != ref.length()) throw new IllegalArgumentException("plain block of " + plain.length + " bytes for a ref of " + ref.length());
+        cache.put(ref.blockId(), plain);
+    }
+
     /** The whole plain content of a block's object (cached, one fetch for concurrent misses). Do not modify it. */
     public byte[] block(BlockRef ref) {
         return cache.get(ref.blockId(), () -> fetchWhole(ref));

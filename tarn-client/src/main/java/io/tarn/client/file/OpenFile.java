@@ -305,11 +305,20 @@ public final class OpenFile {
             }
             if (discarded) {
                 superseded.drop(List.of(ref.blockId())); // nobody will commit it
-            } else {
-                BlockRef previous = uploaded.put(d.index, ref);
-                if (previous != null) superseded.drop(List.of(previous.blockId()));
+                dropDirty(d);
+                return;
             }
+            BlockRef previous = uploaded.put(d.index, ref);
+            if (previous != null) superseded.drop(List.of(previous.blockId()));
+            // What was just written is often read next (a checkpoint read back, a file laid out then read
+            // at random): the block's buffer moves to the block cache instead of back to the write budget.
+            byte[] buf = d.buf;
+            d.buf = null;
             dropDirty(d);
+            if (buf != null) {
+                budget.handOver(buf);
+                blocks.cacheWritten(ref, buf.length == ref.length() ? buf : java.util.Arrays.copyOf(buf, ref.length()));
+            }
         } finally {
             lock.unlock();
         }

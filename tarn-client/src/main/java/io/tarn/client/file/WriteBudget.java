@@ -69,6 +69,11 @@ public final class WriteBudget {
         permits.release();
     }
 
+    /** Gives a buffer's memory back to the budget without recycling the array: it lives on elsewhere (the block cache). */
+    void handOver(byte[] buf) {
+        permits.release();
+    }
+
     void holding(OpenFile f, boolean dirty) {
         if (dirty) holders.add(f);
         else holders.remove(f);
