@@ -29,7 +29,11 @@ final class DaemonLauncher {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        // glibc gives each thread that mallocs its own arena, up to 8 per core, and the native libraries
+        // (RocksDB, zstd) allocate from many threads: two arenas keep ~40 MiB less resident (ADR 0070).
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+        return pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     }

@@ -41,7 +41,7 @@ final class MountCommand implements Callable<Integer> {
                     + "key-file=FILE or passphrase-file=FILE (encrypted volumes), token-file=FILE and tls-ca=FILE (with --meta), "
                     + "proxy=HOST:PORT[+HOST:PORT] or proxy=none (instead of the volume's proxy group; the same CA and token), "
                     + "and client tunables such as "
-                    + "write-buffer=128M, cache-size=384M, upload-concurrency=16.")
+                    + "write-buffer=128M, cache-size=384M, upload-concurrency=12.")
     List<String> options = new ArrayList<>();
     @Option(names = "--log", paramLabel = "FILE", description = "Daemon log (default: DIR/logs/mount-VOLUME.log or ~/.tarn/logs).")
     Path log;

@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class DaemonMemory {
     /** Heap for everything that is not file data: metadata, open files, directory cursors, the JIT's garbage. */
-    static final long MARGIN = 160L << 20;
+    static final long MARGIN = 128L << 20;
     static final long DIRECT = 128L << 20;
 
     private DaemonMemory() {}
