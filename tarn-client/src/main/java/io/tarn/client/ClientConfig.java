@@ -1,5 +1,6 @@
 package io.tarn.client;
 
+import io.tarn.api.BlockRef;
 import io.tarn.api.Errno;
 import io.tarn.api.FsException;
 import io.tarn.objectstore.RetryPolicy;
@@ -13,16 +14,17 @@ import java.util.Map;
  * (writers wait when it is used up); {@code cacheBytes} bounds the decoded-block cache; the
  * concurrencies bound object-store requests in flight; {@code dirPageSize} is how many names one
  * directory read asks the metadata server for; {@code heartbeat} keeps the session alive;
- * {@code readaheadBlocks} is how many blocks past a sequential read are fetched ahead (0: none).
+ * {@code readaheadBlocks} is how many blocks past a sequential read are fetched ahead (0: none);
+ * {@code inlineMax}: files of at most this many bytes are kept in the metadata, with no object (ADR 0141).
  */
 public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int downloadConcurrency, long cacheBytes,
                            int dirPageSize, RetryPolicy retry, Duration heartbeat, int readaheadBlocks, DiskCache diskCache,
-                           Atime atime) {
+                           Atime atime, int inlineMax) {
     // 21 write buffers and 64 cached blocks of 4 MiB, each taking 6 MiB of heap (HeapFootprint): a 256 MiB
     // working set stays cached. 12 transfers each way keep the daemon's heap at 784 MiB, so that with every
     // cache and buffer full it stays under 1 GiB resident (ADR 0070, "Memory with full caches").
     public static final ClientConfig DEFAULTS = new ClientConfig(128L << 20, 12, 12, 384L << 20, 512,
-            RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2, DiskCache.OFF, Atime.RELATIME);
+            RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2, DiskCache.OFF, Atime.RELATIME, 4096);
 
     /**
      * When reads update a file's access time: never ({@code noatime}), when it is not newer than mtime or
@@ -61,44 +63,52 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
         if (readaheadBlocks < 0) throw FsException.of(Errno.EINVAL, "read-ahead must not be negative");
         if (diskCache == null) diskCache = DiskCache.OFF;
         if (atime == null) atime = Atime.RELATIME;
+        if (inlineMax < 0 || inlineMax > BlockRef.INLINE_MAX)
+            throw FsException.of(Errno.EINVAL, "inline-max must be from 0 to %dK, not %d bytes", BlockRef.INLINE_MAX >> 10, inlineMax);
+    }
+
+    /** Files of at most this many bytes keep their data in the metadata, with no object (ADR 0141; 0: none). */
+    public ClientConfig withInlineMax(int bytes) {
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, bytes);
     }
 
     public ClientConfig withWriteBuffer(long bytes) {
-        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime);
+        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
     }
 
     public ClientConfig withCache(long bytes) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
     }
 
     public ClientConfig withConcurrency(int uploads, int downloads) {
-        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime);
+        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
     }
 
     public ClientConfig withDirPageSize(int n) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat, readaheadBlocks, diskCache, atime);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
     }
 
     public ClientConfig withReadahead(int blocks) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, blocks, diskCache, atime);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, blocks, diskCache, atime, inlineMax);
     }
 
     public ClientConfig withDiskCache(DiskCache d) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, d, atime);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, d, atime, inlineMax);
     }
 
     public ClientConfig withAtime(Atime a) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, a);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, a, inlineMax);
     }
 
     public ClientConfig withRetry(RetryPolicy p) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat, readaheadBlocks, diskCache, atime);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
     }
 
     /**
      * Parses options as given on a command line or in a file: {@code write-buffer}, {@code cache-size}
      * (sizes like 64M, 1G), {@code upload-concurrency}, {@code download-concurrency}, {@code dir-page-size}, {@code readahead} (blocks), {@code atime} (noatime, relatime, strictatime),
      * {@code cache-dir} (a local disk cache; default size 10G, free-space floor 1G), {@code disk-cache-size}, {@code disk-free-floor},
+     * {@code inline-max} (a size, at most 64K; 0: no inline files),
      * {@code writeback} (on/off; needs cache-dir) and {@code writeback-size} (default 10G),
      * {@code retry-attempts}, {@code retry-deadline} and {@code heartbeat} (durations like 500ms, 30s, 2m).
      * Unknown keys and bad values are EINVAL naming the key.
@@ -116,8 +126,9 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
                     case "download-concurrency" -> c.withConcurrency(c.uploadConcurrency, Integer.parseInt(v));
                     case "dir-page-size" -> c.withDirPageSize(Integer.parseInt(v));
                     case "heartbeat" -> new ClientConfig(c.writeBufferBytes, c.uploadConcurrency, c.downloadConcurrency,
-                            c.cacheBytes, c.dirPageSize, c.retry, duration(v), c.readaheadBlocks, c.diskCache, c.atime);
+                            c.cacheBytes, c.dirPageSize, c.retry, duration(v), c.readaheadBlocks, c.diskCache, c.atime, c.inlineMax);
                     case "readahead" -> c.withReadahead(Integer.parseInt(v));
+                    case "inline-max" -> c.withInlineMax((int) Math.min(Integer.MAX_VALUE, size(v)));
                     case "atime" -> c.withAtime(Atime.valueOf(v.toUpperCase(Locale.ROOT)));
                     case "cache-dir" -> c.withDiskCache(new DiskCache(v.isEmpty() ? null : java.nio.file.Path.of(v),
                             c.diskCache.dir() == null && c.diskCache.maxBytes() == 0 ? 10L << 30 : c.diskCache.maxBytes(),

@@ -194,7 +194,7 @@ public final class TarnVfs implements Vfs {
             writeBack = null;
         }
         this.blocks = new BlockStore(store, new BlockKeys("", volume.uuid()), codec,
-                config.uploadConcurrency(), config.downloadConcurrency(), config.cacheBytes(), config.retry());
+                config.uploadConcurrency(), config.downloadConcurrency(), config.cacheBytes(), config.retry(), config.inlineMax());
         java.time.Duration deadline = config.retry().deadline();
         this.budget = new WriteBudget(config.writeBufferBytes(), volume.blockSize(),
                 deadline.isZero() ? java.time.Duration.ofMinutes(5) : deadline.multipliedBy(2).plusSeconds(1));

@@ -41,8 +41,11 @@ final class BlockMaps {
         for (BlockRef b : blocks) {
             if (b.index() < 0 || b.length() < 0 || b.length() > bs || b.blockId() <= 0)
                 throw FsException.of(Errno.EINVAL, "bad block %s", b);
-            t.putBlock(ino, b);
+            if (b.isInline() && (b.inline().length > BlockRef.INLINE_MAX || b.inline().length == 0 || b.inline().length != b.storedLength()))
+                throw FsException.of(Errno.EINVAL, "inline block %d of inode %d has %d bytes (stored length %d, at most %d inline)",
+                        b.index(), ino, b.inline().length, b.storedLength(), BlockRef.INLINE_MAX);
         }
+        for (BlockRef b : blocks) t.putBlock(ino, b);
         long time = mtimeNs == 0 ? t.now : mtimeNs;
         InodeRecord after = r.withSize(Math.max(r.size(), minSize)).withTimes(r.atimeNs(), time, time);
         if (!Permissions.isRoot(t.caller)) after = after.withoutSuidSgid();
@@ -64,7 +67,7 @@ final class BlockMaps {
             if (tail != 0) {
                 BlockRef last = t.block(ino, keep - 1);
                 if (last != null && last.length() > tail)
-                    t.putBlock(ino, new BlockRef(last.index(), last.blockId(), tail, last.storedLength(), last.checksum()));
+                    t.putBlock(ino, last.withLength(tail));
             }
         }
         return r.withSize(size);

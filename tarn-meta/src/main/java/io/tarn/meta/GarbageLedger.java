@@ -1,6 +1,5 @@
 package io.tarn.meta;
 
-import io.tarn.api.BlockRef;
 import io.tarn.api.GarbageBlock;
 import io.tarn.api.GcClients;
 import io.tarn.api.LiveBlock;
@@ -90,11 +89,8 @@ public final class GarbageLedger {
         List<KvEntry> page = kv.read(r -> r.scan(from, Keys.end(prefix), Math.min(limit, MetaService.GC_PAGE_MAX)));
         List<LiveBlock> out = new ArrayList<>(page.size());
         for (KvEntry e : page) {
-            ByteBuffer b = ByteBuffer.wrap(e.value());
             long ino = Keys.longAt(e.key(), prefix.length), index = Keys.longAt(e.key(), prefix.length + 8);
-            long id = b.getLong();
-            int length = b.getInt(), stored = b.getInt(), crc = b.getInt();
-            out.add(new LiveBlock(ino, new BlockRef(index, id, length, stored, crc)));
+            out.add(new LiveBlock(ino, VolumeTx.decodeBlock(index, e.value())));
         }
         return out;
     }

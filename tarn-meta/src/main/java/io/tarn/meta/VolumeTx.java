@@ -143,14 +143,31 @@ final class VolumeTx {
 
     // ---- blocks --------------------------------------------------------------------------------
 
+    /**
+     * A block map entry: {@code u64 blockId, i32 length, i32 storedLength, i32 checksum}, then, for an inline
+     * block (ADR 0141), its encoded bytes up to the end of the value. Entries written before inline blocks
+     * existed are the 20 bytes alone and read as blocks with an object.
+     */
     static byte[] encodeBlock(BlockRef b) {
-        return ByteBuffer.allocate(20).putLong(b.blockId()).putInt(b.length()).putInt(b.storedLength())
-                .putInt(b.checksum()).array();
+        byte[] inline = b.inline();
+        ByteBuffer out = ByteBuffer.allocate(BLOCK_ENTRY + (inline == null ? 0 : inline.length))
+                .putLong(b.blockId()).putInt(b.length()).putInt(b.storedLength()).putInt(b.checksum());
+        if (inline != null) out.put(inline);
+        return out.array();
     }
 
+    static final int BLOCK_ENTRY = 20;
+
     static BlockRef decodeBlock(byte[] key, byte[] v) {
+        return decodeBlock(Keys.longAt(key, key.length - 8), v);
+    }
+
+    static BlockRef decodeBlock(long index, byte[] v) {
         ByteBuffer b = ByteBuffer.wrap(v);
-        return new BlockRef(Keys.longAt(key, key.length - 8), b.getLong(), b.getInt(), b.getInt(), b.getInt());
+        long id = b.getLong();
+        int length = b.getInt(), stored = b.getInt(), crc = b.getInt();
+        byte[] inline = v.length > BLOCK_ENTRY ? java.util.Arrays.copyOfRange(v, BLOCK_ENTRY, v.length) : null;
+        return new BlockRef(index, id, length, stored, crc, inline);
     }
 
     BlockRef block(long ino, long index) {
@@ -168,6 +185,8 @@ final class VolumeTx {
 
     /** Records a block that no longer belongs to the live file; GC and time travel decide its fate. */
     void garbage(long ino, BlockRef b) {
+        // An inline block has no object for GC to delete; its bytes stay reachable through the history's block maps.
+        if (b.isInline()) return;
         w().put(Keys.garbage(vol, now, b.blockId()),
                 ByteBuffer.allocate(24).putLong(ino).putLong(b.index()).putInt(b.storedLength()).putInt(b.length()).array());
     }

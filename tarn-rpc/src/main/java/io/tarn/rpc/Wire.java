@@ -13,9 +13,11 @@ final class Wire {
      * Version 2 (ADR 0100): TLS refusal in the server hello, token flag, AUTHENTICATE and token opcodes,
      * and the encryption fields of VolumeSpec/VolumeInfo (ADR 0091). Version 1 peers are refused at the
      * hello: this side no longer speaks the version 1 volume layout. Version 3 (ADR 0140): VolumeSpec and
-     * VolumeInfo end with the volume's proxy group; version 2 peers are refused likewise.
+     * VolumeInfo end with the volume's proxy group; version 2 peers are refused likewise. Version 4 (ADR 0141):
+     * a BlockRef ends with its inline payload and a LiveBlock with its inline flag; version 3 peers are refused
+     * likewise (a version 3 client would drop inline payloads it cannot see).
      */
-    static final int VERSION_MIN = 3, VERSION_MAX = 3;
+    static final int VERSION_MIN = 4, VERSION_MAX = 4;
     /** Client hello: magic, u16 min version, u16 max version, u32 largest reply frame it accepts. */
     static final int HELLO_LENGTH = 12;
     /**

@@ -145,7 +145,7 @@ final class WireIn {
     }
 
     BlockRef blockRef() {
-        return new BlockRef(i64(), i64(), i32(), i32(), i32());
+        return new BlockRef(i64(), i64(), i32(), i32(), i32(), bytes());
     }
 
     GarbageBlock garbageBlock() {
@@ -160,11 +160,11 @@ final class WireIn {
     }
 
     LiveBlock liveBlock() {
-        return new LiveBlock(i64(), blockRef());
+        return new LiveBlock(i64(), blockRef(), bool());
     }
 
     List<LiveBlock> liveBlocks() {
-        int n = count(36, "live block");
+        int n = count(41, "live block");
         List<LiveBlock> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) list.add(liveBlock());
         return list;
@@ -175,7 +175,7 @@ final class WireIn {
     }
 
     List<BlockRef> blockRefs() {
-        int n = count(28, "block");
+        int n = count(32, "block");
         List<BlockRef> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) list.add(blockRef());
         return list;

@@ -147,8 +147,9 @@ final class WireOut {
                 .i64(s.mtimeNs()).i64(s.ctimeNs());
     }
 
+    /** Since version 4 a BlockRef ends with its inline payload (a byte array, null for a block with an object; ADR 0141). */
     WireOut blockRef(BlockRef b) {
-        return i64(b.index()).i64(b.blockId()).i32(b.length()).i32(b.storedLength()).i32(b.checksum());
+        return i64(b.index()).i64(b.blockId()).i32(b.length()).i32(b.storedLength()).i32(b.checksum()).bytes(b.inline());
     }
 
     /** A garbage record; as a cursor only its time and block id matter, but the whole record is small. */
@@ -163,7 +164,7 @@ final class WireOut {
     }
 
     WireOut liveBlock(LiveBlock b) {
-        return i64(b.ino()).blockRef(b.block());
+        return i64(b.ino()).blockRef(b.block()).bool(b.inline());
     }
 
     WireOut liveBlocks(List<LiveBlock> list) {

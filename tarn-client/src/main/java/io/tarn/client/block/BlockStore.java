@@ -38,6 +38,7 @@ public final class BlockStore implements AutoCloseable {
     private final BlockKeys keys;
     private final BlockCodec codec;
     private final BlockCache cache;
+    private final int inlineMax;
     private final Semaphore uploadPermits, downloadPermits;
     private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> encodeBuffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Headers of raw blocks read by ranged reads (a few hundred bytes each), so the next range needs one request. */
@@ -61,6 +62,15 @@ public final class BlockStore implements AutoCloseable {
             bytesUp = new AtomicLong(), bytesDown = new AtomicLong(), prefetches = new AtomicLong();
 
     public BlockStore(ObjectStore store, BlockKeys keys, BlockCodec codec, int uploads, int downloads, long cacheBytes, RetryPolicy retry) {
+        this(store, keys, codec, uploads, downloads, cacheBytes, retry, 0);
+    }
+
+    /** {@code inlineMax}: files of at most this many bytes keep their block in the block map (ADR 0141; 0: never). */
+    public BlockStore(ObjectStore store, BlockKeys keys, BlockCodec codec, int uploads, int downloads, long cacheBytes, RetryPolicy retry,
+                      int inlineMax) {
+        if (inlineMax < 0 || inlineMax > BlockRef.INLINE_MAX)
+            throw FsException.of(Errno.EINVAL, "inline limit must be from 0 to %d bytes, not %d", BlockRef.INLINE_MAX, inlineMax);
+        this.inlineMax = inlineMax;
         this.store = new RetryingObjectStore(store, retry);
         this.keys = keys;
         this.codec = codec;
@@ -71,6 +81,33 @@ public final class BlockStore implements AutoCloseable {
 
     public BlockKeys keys() {
         return keys;
+    }
+
+    /** Files of at most this many bytes keep their only block inline in the block map (0: none do). */
+    public int inlineMax() {
+        return inlineMax;
+    }
+
+    /**
+     * As {@link #upload(long, long, byte[], int)}, but with {@code mayInline} (the caller checked the file is
+     * small enough) the encoded block is returned in the BlockRef instead of stored, if it fits an inline
+     * payload; the future is then complete on return.
+     */
+    public CompletableFuture<BlockRef> upload(long index, long blockId, byte[] data, int len, boolean mayInline) {
+        if (mayInline) {
+            BlockRef ref = inline(index, blockId, data, len);
+            if (ref != null) return CompletableFuture.completedFuture(ref);
+        }
+        return upload(index, blockId, data, len);
+    }
+
+    /** The block encoded exactly as it would be stored, as an inline BlockRef; null if too large for one. */
+    public BlockRef inline(long index, long blockId, byte[] data, int len) {
+        BlockCodec.Encoded e = codec.encode(blockId, data, 0, len);
+        if (e.storedLength() > BlockRef.INLINE_MAX) return null;
+        byte[] bytes = new byte[e.storedLength()];
+        e.bytes().duplicate().get(bytes);
+        return new BlockRef(index, blockId, len, bytes.length, e.checksum(), bytes);
     }
 
     public BlockCache cache() {
@@ -236,6 +273,7 @@ public final class BlockStore implements AutoCloseable {
 
     private byte[] fetchWhole(BlockRef ref) {
         String key = keys.key(ref.blockId());
+        if (ref.isInline()) return codec.decode(key + " (inline)", ref, ByteBuffer.wrap(ref.inline()));
         ByteBuffer obj = withPermit(downloadPermits, () -> get(key, 0, -1));
         wholeGets.incrementAndGet();
         bytesDown.addAndGet(obj.remaining());
@@ -244,7 +282,7 @@ public final class BlockStore implements AutoCloseable {
 
     /** The verified chunks covering {@code [from, from+len)}, or null when a whole read is the better (or only) way. */
     private byte[] tryChunks(BlockRef ref, int from, int len) {
-        if (codec.encrypted()) return null; // no chunk table: the GCM tag covers the whole payload
+        if (codec.encrypted() || ref.isInline()) return null; // no chunk table: the GCM tag covers the whole payload; inline: at hand
         int plainLen = BlockCodec.rawPlainLength(ref.storedLength());
         if (plainLen < ref.length()) return null;
         int firstChunk = from >>> BlockFormat.CHUNK_SHIFT;

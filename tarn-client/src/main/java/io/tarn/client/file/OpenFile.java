@@ -278,7 +278,8 @@ public final class OpenFile {
         d.upload = done;
         CompletableFuture<BlockRef> up;
         try {
-            up = blocks.upload(d.index, id, d.buf, d.length);
+            // A file that fits in the inline limit keeps its block in the block map: no object put (ADR 0141).
+            up = blocks.upload(d.index, id, d.buf, d.length, d.index == 0 && size <= blocks.inlineMax());
         } catch (RuntimeException e) {
             up = CompletableFuture.failedFuture(e);
         }
@@ -304,12 +305,12 @@ public final class OpenFile {
                 return;
             }
             if (discarded) {
-                superseded.drop(List.of(ref.blockId())); // nobody will commit it
+                superseded.drop(ref); // nobody will commit it
                 dropDirty(d);
                 return;
             }
             BlockRef previous = uploaded.put(d.index, ref);
-            if (previous != null) superseded.drop(List.of(previous.blockId()));
+            if (previous != null) superseded.drop(previous);
             // What was just written is often read next (a checkpoint read back, a file laid out then read
             // at random): the block's buffer moves to the block cache instead of back to the write budget.
             byte[] buf = d.buf;
@@ -475,7 +476,7 @@ public final class OpenFile {
                 }
                 out.add(m);
                 if (uploaded.get(r.index()) == r) uploaded.put(r.index(), m);
-                superseded.drop(List.of(r.blockId()));
+                superseded.drop(r);
                 WrittenRanges w = written.get(r.index());
                 if (w != null) w.builtOn = current.get(r.index());
             }
@@ -552,7 +553,7 @@ public final class OpenFile {
             quota.settled(uncommittedGrowth, false);
             uncommittedGrowth = 0;
             for (DirtyBlock d : new ArrayList<>(dirty.values())) if (d.upload == null) dropDirty(d);
-            superseded.drop(uploaded.values().stream().map(BlockRef::blockId).toList());
+            superseded.drop(uploaded.values());
             uploaded.clear();
             written.clear();
         } finally {

@@ -1,5 +1,6 @@
 package io.tarn.client.file;
 
+import io.tarn.api.BlockRef;
 import io.tarn.client.block.BlockStore;
 
 import java.util.ArrayList;
@@ -34,7 +35,16 @@ final class SupersededBlocks {
         }
     }
 
-    void drop(List<Long> blockIds) {
+    void drop(BlockRef ref) {
+        drop(List.of(ref));
+    }
+
+    /** Inline blocks have no object: they are just forgotten. */
+    void drop(java.util.Collection<BlockRef> refs) {
+        dropIds(refs.stream().filter(r -> !r.isInline()).map(BlockRef::blockId).toList());
+    }
+
+    private void dropIds(List<Long> blockIds) {
         if (blockIds.isEmpty()) return;
         if (readsInFlight == 0) delete(blockIds);
         else deferred.addAll(blockIds);
