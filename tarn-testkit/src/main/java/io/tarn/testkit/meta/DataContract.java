@@ -102,6 +102,53 @@ public abstract class DataContract extends AttrContract {
         expect(Errno.EACCES, () -> meta.setAttr(bob, f.ino(), SetAttr.size(0)));
     }
 
+    private BlockRef inlineBlock(long index, int length, int payloadLength) {
+        byte[] payload = new byte[payloadLength];
+        new java.util.Random(length * 31L + payloadLength).nextBytes(payload);
+        return new BlockRef(index, meta.reserveBlockIds(root(), 1), length, payloadLength, length * 3 + 1, payload);
+    }
+
+    @Test
+    void inlineBlocksKeepTheirPayloadInTheBlockMap() {
+        Attr f = meta.create(root(), root, "tiny", 0644, O_RDWR);
+        BlockRef small = inlineBlock(0, 100, 150);
+        meta.commitBlocks(root(), f.ino(), List.of(small), 100, 0);
+        BlockRef back = meta.blocks(root(), f.ino(), 0, 1).getFirst();
+        assertEquals(small, back, "the payload compares by content");
+        assertNotSame(small.inline(), back.inline());
+        assertTrue(back.isInline());
+        assertEquals(100, meta.statFs(root()).usedBytes(), "usage counts the plain length (ADR 0133)");
+
+        BlockRef largest = inlineBlock(0, BLOCK, BlockRef.INLINE_MAX);
+        meta.commitBlocks(root(), f.ino(), List.of(largest), BLOCK, 0);
+        assertEquals(List.of(largest), meta.blocks(root(), f.ino(), 0, 1), "a payload of the hard cap is accepted");
+        meta.setAttr(root(), f.ino(), SetAttr.size(10));
+        assertEquals(largest.withLength(10), meta.blocks(root(), f.ino(), 0, 1).getFirst(), "a truncation keeps the payload");
+
+        BlockRef plain = block(0, 4096);
+        meta.commitBlocks(root(), f.ino(), List.of(plain), 4096, 0);
+        assertEquals(List.of(plain), meta.blocks(root(), f.ino(), 0, 1), "a block with an object replaces the inline one");
+        assertFalse(meta.blocks(root(), f.ino(), 0, 1).getFirst().isInline());
+        meta.release(root(), f.ino());
+    }
+
+    @Test
+    void anInlinePayloadOverTheHardCapIsRefusedWithNothingApplied() {
+        Attr f = meta.create(root(), root, "too-big", 0644, O_RDWR);
+        BlockRef b0 = inlineBlock(0, 1000, 1000);
+        meta.commitBlocks(root(), f.ino(), List.of(b0), 1000, 0);
+        long used = meta.statFs(root()).usedBytes();
+        BlockRef b1 = block(1, BLOCK);
+        expect(Errno.EINVAL, () -> meta.commitBlocks(root(), f.ino(), List.of(b1, inlineBlock(0, BLOCK, BlockRef.INLINE_MAX + 1)), 2L * BLOCK, 0));
+        BlockRef mismatched = new BlockRef(0, meta.reserveBlockIds(root(), 1), 10, 11, 0, new byte[10]);
+        expect(Errno.EINVAL, () -> meta.commitBlocks(root(), f.ino(), List.of(b1, mismatched), 2L * BLOCK, 0));
+        expect(Errno.EINVAL, () -> meta.commitBlocks(root(), f.ino(), List.of(new BlockRef(0, b1.blockId() + 1, 0, 0, 0, new byte[0])), 0, 0));
+        assertEquals(List.of(b0), meta.blocks(root(), f.ino(), 0, 10), "no block of a refused commit is applied");
+        assertEquals(1000, meta.getAttr(root(), f.ino()).size());
+        assertEquals(used, meta.statFs(root()).usedBytes());
+        meta.release(root(), f.ino());
+    }
+
     @Test
     void reservedBlockIdsNeverRepeat() {
         Set<Long> seen = new HashSet<>();

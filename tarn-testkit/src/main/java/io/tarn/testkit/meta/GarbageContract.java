@@ -101,6 +101,29 @@ public abstract class GarbageContract extends LockContract {
     }
 
     @Test
+    void inlineBlocksAreListedAsInlineWithoutTheirPayloadAndLeaveNoGarbage() {
+        Attr f = meta.create(root(), root, "tiny", 0644, O_RDWR);
+        byte[] payload = new byte[300];
+        java.util.Arrays.fill(payload, (byte) 7);
+        BlockRef tiny = new BlockRef(0, meta.reserveBlockIds(root(), 1), 200, 300, 5, payload);
+        meta.commitBlocks(root(), f.ino(), List.of(tiny), 200, 0);
+        List<LiveBlock> live = allLive(10);
+        assertEquals(1, live.size());
+        LiveBlock l = live.getFirst();
+        assertTrue(l.inline(), "GC and fsck must know it has no object");
+        assertFalse(l.block().isInline(), "the listing carries no payload");
+        assertEquals(new BlockRef(0, tiny.blockId(), 200, 300, 5), l.block());
+        assertEquals(l, meta.liveBlocks(vol.name(), null, 1).getFirst());
+        assertTrue(meta.liveBlocks(vol.name(), l, 10).isEmpty(), "an inline entry works as a cursor");
+
+        BlockRef replaced = block(0, 100);
+        meta.commitBlocks(root(), f.ino(), List.of(replaced), BLOCK, 0);
+        assertTrue(allGarbage(Long.MAX_VALUE, 10).isEmpty(), "a replaced inline block has no object to collect");
+        assertEquals(List.of(new LiveBlock(f.ino(), replaced, false)), allLive(10));
+        meta.release(root(), f.ino());
+    }
+
+    @Test
     void clientsTellGcWhatMayStillBeCommitted() {
         long id = meta.reserveBlockIds(root(), 3);
         GcClients c = meta.gcClients(vol.name());
