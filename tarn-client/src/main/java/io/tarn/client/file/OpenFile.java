@@ -278,8 +278,7 @@ public final class OpenFile {
         d.upload = done;
         CompletableFuture<BlockRef> up;
         try {
-            // A file that fits in the inline limit keeps its block in the block map: no object put (ADR 0141).
-            up = blocks.upload(d.index, id, d.buf, d.length, d.index == 0 && size <= blocks.inlineMax());
+            up = blocks.upload(d.index, id, d.buf, d.length, mayInline(d.index));
         } catch (RuntimeException e) {
             up = CompletableFuture.failedFuture(e);
         }
@@ -291,6 +290,11 @@ public final class OpenFile {
             }
         });
         return done;
+    }
+
+    /** A file that fits in the inline limit keeps its block in the block map, with no object (ADR 0141). Lock held. */
+    private boolean mayInline(long index) {
+        return index == 0 && size <= blocks.inlineMax();
     }
 
     private void uploaded(DirtyBlock d, BlockRef ref, Throwable err) {
@@ -497,15 +501,17 @@ public final class OpenFile {
         byte[] buf = budget.acquire();
         try {
             int length;
+            boolean mayInline;
             lock.lock();
             try {
                 length = w.overlay(own, mine.length(), other, buf);
+                mayInline = mayInline(mine.index());
             } finally {
                 lock.unlock();
             }
             LOG.log(System.Logger.Level.DEBUG, "block {0} of inode {1} was committed by another client meanwhile: writing this client''s ranges on top of it",
                     mine.index(), ino);
-            return blocks.upload(mine.index(), ids.next(contexts.apply(caller)), buf, length).join();
+            return blocks.upload(mine.index(), ids.next(contexts.apply(caller)), buf, length, mayInline).join();
         } catch (java.util.concurrent.CompletionException e) {
             throw asFs(e.getCause());
         } finally {
