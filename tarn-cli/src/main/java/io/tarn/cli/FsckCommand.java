@@ -72,16 +72,19 @@ final class FsckCommand implements Callable<Integer> {
                 // Read after the listing (as GC does): an object uploaded since is found by a second look, not reported.
                 GcClients clients = svc.gcClients(volume);
                 long horizon = svc.gcHorizon(volume);
-                long[] counts = new long[3]; // missing, corrupt, live blocks
+                long[] counts = new long[4]; // missing, corrupt, live blocks with an object, inline blocks
                 LedgerPages.Ids liveIds = new LedgerPages.Ids();
                 bar.phase("checking live blocks", -1);
                 LedgerPages.forEachLiveBlock(svc, volume, b -> {
                     bar.advance(1);
-                    counts[2]++;
                     long id = b.block().blockId();
                     liveIds.add(id);
                     // An inline block has no object (ADR 0141); its bytes are checked by every read of it.
-                    if (b.inline()) return;
+                    if (b.inline()) {
+                        counts[3]++;
+                        return;
+                    }
+                    counts[2]++;
                     String key = keys.key(id);
                     if (!listed(objects, id) && store.head(key).isEmpty()) {
                         counts[0]++;
@@ -133,9 +136,9 @@ final class FsckCommand implements Callable<Integer> {
                 }
                 bar.close();
                 out.printf("fsck %s: %d live blocks, %d held for time travel, %d objects; missing %d (+%d of history), corrupt %d, "
-                                + "leaked %d, pending %d, removed %d%s%n",
+                                + "leaked %d, pending %d, removed %d; %d inline blocks (no object)%s%n",
                         volume, counts[2], hist[0], listing.size() + listing.strangers().size(), counts[0], hist[1],
-                        verify ? counts[1] : 0, leaked, pending, repaired, verify ? "" : " (checksums not read; --verify)");
+                        verify ? counts[1] : 0, leaked, pending, repaired, counts[3], verify ? "" : " (checksums not read; --verify)");
                 return counts[0] + hist[1] + counts[1] + leaked > 0 ? 1 : 0;
             }
         }

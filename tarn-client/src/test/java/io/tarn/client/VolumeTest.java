@@ -63,12 +63,14 @@ class VolumeTest {
         try (meta) {
             meta.createVolume(new VolumeSpec("disk", dir.toUri().toString(), VolumeSpec.MIN_BLOCK_SIZE, "zstd", 0));
             try (TarnVfs vfs = TarnVfs.open(meta, "disk", ClientConfig.DEFAULTS)) {
-                new Volume(vfs, Caller.ROOT).write("/f", new byte[]{1, 2, 3});
+                new Volume(vfs, Caller.ROOT).write("/f", new byte[]{1, 2, 3}); // inline: no object (ADR 0141)
+                new Volume(vfs, Caller.ROOT).write("/g", VfsFixture.pattern(5000, 2));
                 String uuid = vfs.volume().uuid();
                 assertTrue(Files.isDirectory(dir.resolve(uuid).resolve("blocks")), "blocks live under <uuid>/blocks/");
             }
             try (TarnVfs again = TarnVfs.open(meta, "disk", ClientConfig.DEFAULTS)) {
                 assertArrayEquals(new byte[]{1, 2, 3}, new Volume(again, Caller.ROOT).read("/f"));
+                assertArrayEquals(VfsFixture.pattern(5000, 2), new Volume(again, Caller.ROOT).read("/g"));
             }
         }
     }

@@ -90,7 +90,7 @@ class GcFsckEndToEndTest {
 
         write(root.resolve("over.bin"), 500_000);       // 3 blocks replaced or truncated away
         Files.delete(root.resolve("del.bin"));          // 3 blocks of a deleted file
-        write(root.resolve("victim.bin"), 1000);        // written last: its block has the highest id
+        write(root.resolve("victim.bin"), 5000);        // written last: its block has the highest id; past the inline limit, it has an object
         Instant lastChange = Instant.now();
         TreeMap<String, String> now = hashes(root);
 
@@ -146,7 +146,7 @@ class GcFsckEndToEndTest {
         }
         assertTrue(freed(gc)[0] >= 6, gc.out());
         assertTrue(gc.err().contains("listing the store: "), "progress on stderr: " + gc.err());
-        write(root.resolve("victim.bin"), 1000);
+        write(root.resolve("victim.bin"), 5000);
         TreeMap<String, String> now = hashes(root);
         written.forEach((name, sha) -> assertEquals(sha, now.get(name).substring(now.get(name).indexOf(' ') + 1), name));
         awaitPast(Instant.now().plusSeconds(3)); // the writer's own overwrites expire too
