@@ -136,6 +136,18 @@ class MalformedRequestTest {
     }
 
     @Test
+    void aVersionThreeClientIsRefusedInTheHandshake() throws IOException {
+        // Version 4 carries inline block payloads (ADR 0141): a version 3 peer would take inline blocks for objects.
+        try (Raw r = new Raw(false)) {
+            r.sendRaw(new byte[]{'T', 'R', 'P', 'C', 0, 3, 0, 3, 0, 0x10, 0, 0});
+            byte[] reply = r.in.readNBytes(Wire.SERVER_HELLO_LENGTH);
+            assertEquals(0, reply[4] | reply[5]);
+            assertEquals(Wire.REFUSED_NO_COMMON_VERSION, reply[7]);
+            r.expectClosed();
+        }
+    }
+
+    @Test
     void anUnknownOpcodeGetsEnosysAndTheConnectionGoesOn() throws IOException {
         try (Raw r = new Raw(true)) {
             WireOut bad = request(Op.GET_ATTR, 7).ctx(ROOT).i64(1);
