@@ -294,7 +294,7 @@ public final class OpenFile {
 
     /** A file that fits in the inline limit keeps its block in the block map, with no object (ADR 0141). Lock held. */
     private boolean mayInline(long index) {
-        return index == 0 && size <= blocks.inlineMax();
+        return index == 0 && size <= blocks.inlineMax() && blocks.inlineMax() > 0;
     }
 
     private void uploaded(DirtyBlock d, BlockRef ref, Throwable err) {
