@@ -30,8 +30,10 @@ class RemoteTimeTravelTest {
             remote.createVolume(new VolumeSpec("v", "mem://v", VolumeSpec.MIN_BLOCK_SIZE, "none", 3600));
             Ctx live = new Ctx(remote.openSession("v", "live").session(), 0, Caller.ROOT);
             remote.mkdir(live, 1, "before", 0755);
-            long at = System.currentTimeMillis() * 1_000_000L;
-            while (System.currentTimeMillis() * 1_000_000L <= at) Thread.onSpinWait();
+            // The server stamps changes in nanoseconds: an instant truncated to the millisecond could fall
+            // before "before" was made. Taken after it returned, the instant is past its stamp.
+            long at = wallNanos();
+            while (wallNanos() <= at) Thread.onSpinWait();
             remote.mkdir(live, 1, "after", 0755);
             SessionInfo view = remote.openSession("v", "view", at);
             Ctx v = new Ctx(view.session(), 1, Caller.ROOT);
@@ -47,5 +49,10 @@ class RemoteTimeTravelTest {
             assertEquals(0, remote.volumeUsage("v").historyBytes());
             remote.closeSession(view.session());
         }
+    }
+
+    private static long wallNanos() {
+        java.time.Instant i = java.time.Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
     }
 }
