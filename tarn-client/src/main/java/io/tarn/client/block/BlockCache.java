@@ -1,5 +1,6 @@
 package io.tarn.client.block;
 
+import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,14 +11,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Decoded blocks in memory, least recently used evicted first, bounded by the sum of their sizes.
- * Concurrent misses for one block share one load. Cached arrays are never handed out for writing:
- * callers copy from them. Thread-safe.
+ * Decoded blocks in memory, least recently used evicted first, bounded by the heap their arrays take.
+ * A block is a read-only buffer of its plain bytes, which may be a slice of a larger array (the fetched
+ * object, when its payload is stored raw: no copy is made to decode it); the whole array is counted.
+ * Concurrent misses for one block share one load. Thread-safe.
  */
 public final class BlockCache {
     private final long capacityBytes;
-    private final LinkedHashMap<Long, byte[]> lru = new LinkedHashMap<>(256, 0.75f, true);
-    private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loading = new ConcurrentHashMap<>();
+    private final LinkedHashMap<Long, Entry> lru = new LinkedHashMap<>(256, 0.75f, true);
+    private final ConcurrentHashMap<Long, CompletableFuture<ByteBuffer>> loading = new ConcurrentHashMap<>();
     private final AtomicLong hits = new AtomicLong(), misses = new AtomicLong(), loads = new AtomicLong();
     private long bytes;
 
@@ -26,27 +28,31 @@ public final class BlockCache {
     }
 
     /** The cached block, or null. */
-    public byte[] getIfPresent(long blockId) {
-        byte[] b;
+    /** A cached block and the heap it keeps alive (its whole backing array, not only its slice). */
+    private record Entry(ByteBuffer view, long weight) {}
+
+    /** The cached block (a read-only buffer of its plain bytes, position 0), or null. */
+    public ByteBuffer getIfPresent(long blockId) {
+        Entry e;
         synchronized (lru) {
-            b = lru.get(blockId);
+            e = lru.get(blockId);
         }
-        (b == null ? misses : hits).incrementAndGet();
-        return b;
+        (e == null ? misses : hits).incrementAndGet();
+        return e == null ? null : e.view.duplicate();
     }
 
     /**
-     * The block, loading it with {@code loader} on a miss; one load per block at a time, whose result or
-     * failure every concurrent caller for that block shares.
+     * The block (read-only, position 0), loading it with {@code loader} on a miss; one load per block at a
+     * time, whose result or failure every concurrent caller for that block shares.
      */
-    public byte[] get(long blockId, Supplier<byte[]> loader) {
-        byte[] b = getIfPresent(blockId);
+    public ByteBuffer get(long blockId, Supplier<ByteBuffer> loader) {
+        ByteBuffer b = getIfPresent(blockId);
         if (b != null) return b;
-        CompletableFuture<byte[]> mine = new CompletableFuture<>();
-        CompletableFuture<byte[]> running = loading.putIfAbsent(blockId, mine);
+        CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
+        CompletableFuture<ByteBuffer> running = loading.putIfAbsent(blockId, mine);
         if (running != null) {
             try {
-                return running.join();
+                return running.join().duplicate();
             } catch (CompletionException e) {
                 if (e.getCause() instanceof RuntimeException re) throw re;
                 throw e;
@@ -56,11 +62,12 @@ public final class BlockCache {
             b = getIfPresent(blockId); // it may have landed between our miss and our claim
             if (b == null) {
                 loads.incrementAndGet();
-                b = loader.get();
-                put(blockId, b);
+                ByteBuffer loaded = loader.get();
+                put(blockId, loaded);
+                b = loaded.slice().asReadOnlyBuffer();
             }
             mine.complete(b);
-            return b;
+            return b.duplicate();
         } catch (RuntimeException | Error e) {
             mine.completeExceptionally(e);
             throw e;
@@ -69,16 +76,22 @@ public final class BlockCache {
         }
     }
 
-    public void put(long blockId, byte[] block) {
-        long weight = HeapFootprint.ofArray(block.length);
+    /**
+     * Caches {@code block}'s remaining bytes, which nobody may change afterwards. A slice of a writable
+     * heap array counts the whole array; a read-only buffer (whose array is not visible) counts its own
+     * capacity: such buffers come from stores that hold the bytes anyway.
+     */
+    public void put(long blockId, ByteBuffer block) {
+        long weight = HeapFootprint.ofArray(block.hasArray() ? block.array().length : block.capacity());
         if (weight > capacityBytes) return;
+        Entry e = new Entry(block.slice().asReadOnlyBuffer(), weight);
         synchronized (lru) {
-            byte[] old = lru.put(blockId, block);
-            if (old != null) bytes -= HeapFootprint.ofArray(old.length);
+            Entry old = lru.put(blockId, e);
+            if (old != null) bytes -= old.weight;
             bytes += weight;
-            Iterator<Map.Entry<Long, byte[]>> it = lru.entrySet().iterator();
+            Iterator<Map.Entry<Long, Entry>> it = lru.entrySet().iterator();
             while (bytes > capacityBytes && it.hasNext()) {
-                bytes -= HeapFootprint.ofArray(it.next().getValue().length);
+                bytes -= it.next().getValue().weight;
                 it.remove();
             }
         }
@@ -86,8 +99,8 @@ public final class BlockCache {
 
     public void invalidate(long blockId) {
         synchronized (lru) {
-            byte[] old = lru.remove(blockId);
-            if (old != null) bytes -= HeapFootprint.ofArray(old.length);
+            Entry old = lru.remove(blockId);
+            if (old != null) bytes -= old.weight;
         }
     }
 

@@ -142,9 +142,38 @@ public final class BlockCodec {
 
     /** As {@link #decode(String, long, ByteBuffer)}, also checking the size and payload checksum the block map recorded. */
     public byte[] decode(String key, io.tarn.api.BlockRef ref, ByteBuffer object) {
+        checkStoredLength(key, ref, object);
+        return decode(key, ref.blockId(), object, true, ref.checksum());
+    }
+
+    /**
+     * As {@link #decode(String, io.tarn.api.BlockRef, ByteBuffer)}, but a payload stored raw (no compression,
+     * no encryption) is returned as a slice of {@code object} instead of a copy, after the same checks:
+     * decoding a fetched block then allocates and copies nothing. {@code object} must not change afterwards.
+     */
+    public ByteBuffer decodeShared(String key, io.tarn.api.BlockRef ref, ByteBuffer object) {
+        checkStoredLength(key, ref, object);
+        if (cipher == null) {
+            try {
+                BlockFormat.Header h = checkedHeader(object, ref.blockId());
+                if (h.cipher() == CIPHER_NONE && Compression.byId(h.codec()) == Compression.NONE && h.payloadCrc() == ref.checksum()
+                        && object.remaining() == h.headerLength() + h.payloadLength()
+                        && h.plainLength() == h.payloadLength()
+                        && h.chunkCrcs().length == BlockFormat.chunks(h.plainLength())) {
+                    ByteBuffer p = object.slice(object.position() + h.headerLength(), h.payloadLength());
+                    if (BlockFormat.crc(p.duplicate()) != h.payloadCrc()) throw new BlockFormat.Corrupt("payload checksum mismatch");
+                    return p;
+                }
+            } catch (BlockFormat.Corrupt e) {
+                throw corrupt(key, e.getMessage());
+            }
+        }
+        return ByteBuffer.wrap(decode(key, ref.blockId(), object, true, ref.checksum()));
+    }
+
+    private static void checkStoredLength(String key, io.tarn.api.BlockRef ref, ByteBuffer object) {
         if (object.remaining() != ref.storedLength())
             throw corrupt(key, "object has " + object.remaining() + " bytes, the block map says " + ref.storedLength());
-        return decode(key, ref.blockId(), object, true, ref.checksum());
     }
 
     private byte[] decode(String key, long blockId, ByteBuffer object, boolean checkCrc, int expectedCrc) {

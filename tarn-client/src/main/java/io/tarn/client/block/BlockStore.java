@@ -154,11 +154,11 @@ public final class BlockStore implements AutoCloseable {
      */
     public void cacheWritten(BlockRef ref, byte[] plain) {
         if (plain.length != ref.length()) throw new IllegalArgumentException("plain block of " + plain.length + " bytes for a ref of " + ref.length());
-        cache.put(ref.blockId(), plain);
+        cache.put(ref.blockId(), ByteBuffer.wrap(plain));
     }
 
-    /** The whole plain content of a block's object (cached, one fetch for concurrent misses). Do not modify it. */
-    public byte[] block(BlockRef ref) {
+    /** The whole plain content of a block's object, read-only at position 0 (cached, one fetch for concurrent misses). */
+    public ByteBuffer block(BlockRef ref) {
         return cache.get(ref.blockId(), () -> fetchWhole(ref));
     }
 
@@ -169,7 +169,7 @@ public final class BlockStore implements AutoCloseable {
      */
     public void read(BlockRef ref, int from, int len, byte[] dst, int dstOff, boolean preferRange) {
         if (len == 0) return;
-        byte[] cached = cache.getIfPresent(ref.blockId());
+        ByteBuffer cached = cache.getIfPresent(ref.blockId());
         // A block read by ranges more than once is being revisited (a random reader over a working set):
         // one whole fetch then costs less than a range request per read, and later reads hit the cache.
         if (cached == null && preferRange && rangeReadBefore(ref.blockId())) preferRange = false;
@@ -181,11 +181,11 @@ public final class BlockStore implements AutoCloseable {
                 return;
             }
         }
-        byte[] plain = cached != null ? cached : block(ref);
-        if (plain.length < from + len)
-            throw new FsException(Errno.EIO, "block object " + keys.key(ref.blockId()) + " holds " + plain.length
+        ByteBuffer plain = cached != null ? cached : block(ref);
+        if (plain.remaining() < from + len)
+            throw new FsException(Errno.EIO, "block object " + keys.key(ref.blockId()) + " holds " + plain.remaining()
                     + " bytes, the block map says " + ref.length());
-        System.arraycopy(plain, from, dst, dstOff, len);
+        plain.get(from, dst, dstOff, len);
     }
 
     /**
@@ -206,9 +206,9 @@ public final class BlockStore implements AutoCloseable {
      * after the block leaves the cache.
      */
     public ByteBuffer viewIfCached(BlockRef ref, int from, int len) {
-        byte[] cached = cache.getIfPresent(ref.blockId());
-        if (cached == null || cached.length < from + len) return null; // a short object: read() reports it
-        return ByteBuffer.wrap(cached, from, len).slice().asReadOnlyBuffer();
+        ByteBuffer cached = cache.getIfPresent(ref.blockId());
+        if (cached == null || cached.remaining() < from + len) return null; // a short object: read() reports it
+        return cached.slice(from, len);
     }
 
     /** Records a range read of the block; true if it had one before (bounded memory: old entries drop). */
@@ -271,13 +271,14 @@ public final class BlockStore implements AutoCloseable {
         }
     }
 
-    private byte[] fetchWhole(BlockRef ref) {
+    private ByteBuffer fetchWhole(BlockRef ref) {
         String key = keys.key(ref.blockId());
-        if (ref.isInline()) return codec.decode(key + " (inline)", ref, ByteBuffer.wrap(ref.inline()));
+        if (ref.isInline()) return ByteBuffer.wrap(codec.decode(key + " (inline)", ref, ByteBuffer.wrap(ref.inline())));
         ByteBuffer obj = withPermit(downloadPermits, () -> get(key, 0, -1));
         wholeGets.incrementAndGet();
         bytesDown.addAndGet(obj.remaining());
-        return codec.decode(key, ref, obj);
+        // The fetched object is ours alone: a raw payload is kept as a slice of it, not copied.
+        return codec.decodeShared(key, ref, obj);
     }
 
     /** The verified chunks covering {@code [from, from+len)}, or null when a whole read is the better (or only) way. */

@@ -2,6 +2,7 @@ package io.tarn.client.file;
 
 import io.tarn.api.BlockRef;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -60,12 +61,12 @@ final class DirtyBlock {
     }
 
     /** Fills in the base bytes that were not overwritten, from the base block's plain content. */
-    void fillBase(byte[] plain) {
+    void fillBase(ByteBuffer plain) {
         if (from == to) {
-            System.arraycopy(plain, 0, buf, 0, baseLength);
+            plain.get(0, buf, 0, baseLength);
         } else {
-            System.arraycopy(plain, 0, buf, 0, Math.min(from, baseLength));
-            if (to < baseLength) System.arraycopy(plain, to, buf, to, baseLength - to);
+            plain.get(0, buf, 0, Math.min(from, baseLength));
+            if (to < baseLength) plain.get(to, buf, to, baseLength - to);
         }
         base = null;
     }

@@ -260,10 +260,10 @@ public final class OpenFile {
     private void complete(DirtyBlock d) {
         BlockRef base = d.missingBase();
         if (base == null) return;
-        byte[] plain = blocks.block(base);
-        if (plain.length < d.baseLength())
+        ByteBuffer plain = blocks.block(base);
+        if (plain.remaining() < d.baseLength())
             throw FsException.of(Errno.EIO, "block object %s holds %d bytes, the block map says %d",
-                    blocks.keys().key(base.blockId()), plain.length, d.baseLength());
+                    blocks.keys().key(base.blockId()), plain.remaining(), d.baseLength());
         d.fillBase(plain);
     }
 
@@ -490,14 +490,21 @@ public final class OpenFile {
         return out;
     }
 
+    /** The first {@code n} bytes of a cached block (zeros past its end), as an array of their own. */
+    private static byte[] bytes(ByteBuffer block, int n) {
+        byte[] a = new byte[n];
+        block.get(0, a, 0, Math.min(n, block.remaining()));
+        return a;
+    }
+
     private static boolean sameBlock(BlockRef a, BlockRef b) {
         return a == null ? b == null : b != null && a.blockId() == b.blockId();
     }
 
     /** Uploads this client's ranges of {@code mine} laid over {@code theirs} (null: a hole) as a new block. */
     private BlockRef rebase(Caller caller, BlockRef mine, BlockRef theirs, int theirsValid, WrittenRanges w) {
-        byte[] own = blocks.block(mine);
-        byte[] other = theirs == null ? new byte[0] : java.util.Arrays.copyOf(blocks.block(theirs), theirsValid);
+        byte[] own = bytes(blocks.block(mine), mine.length());
+        byte[] other = theirs == null ? new byte[0] : bytes(blocks.block(theirs), theirsValid);
         byte[] buf = budget.acquire();
         try {
             int length;

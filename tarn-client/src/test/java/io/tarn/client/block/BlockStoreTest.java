@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,7 +58,7 @@ class BlockStoreTest {
         CountDownLatch gate = faulty.hold(Op.GET);
         List<Future<byte[]>> readers = new ArrayList<>();
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < 16; i++) readers.add(ex.submit(() -> blocks.block(ref)));
+            for (int i = 0; i < 16; i++) readers.add(ex.submit(() -> plain(blocks.block(ref))));
             // All 16 are waiting: one in the store, fifteen on its load. Release the store.
             while (faulty.calls(Op.GET) == before) Thread.onSpinWait();
             gate.countDown();
@@ -75,7 +76,7 @@ class BlockStoreTest {
         FsException e = assertThrows(FsException.class, () -> blocks.block(ref));
         assertEquals(Errno.EIO, e.errno());
         assertTrue(e.getMessage().contains("vol/blocks/02/0000000000000002"), e.getMessage());
-        assertArrayEquals(data, blocks.block(ref), "the next read tries again");
+        assertArrayEquals(data, plain(blocks.block(ref)), "the next read tries again");
     }
 
     @Test
@@ -84,7 +85,7 @@ class BlockStoreTest {
         faulty.inject(Op.PUT, new Fault.Fail(true), 2);
         BlockRef ref = blocks.put(0, 3, data, data.length);
         faulty.inject(Op.GET, new Fault.Fail(true), 2);
-        assertArrayEquals(data, blocks.block(ref));
+        assertArrayEquals(data, plain(blocks.block(ref)));
         faulty.inject(Op.GET, new Fault.Fail(true), 3);
         blocks.cache().invalidate(3);
         assertEquals(Errno.EIO, assertThrows(FsException.class, () -> blocks.block(ref)).errno());
@@ -98,7 +99,28 @@ class BlockStoreTest {
         assertEquals(Errno.EIO, assertThrows(FsException.class, () -> blocks.block(ref)).errno());
         faulty.inject(Op.GET, new Fault.FlipBit(ref.storedLength() / 2), 1);
         assertEquals(Errno.EIO, assertThrows(FsException.class, () -> blocks.block(ref)).errno());
-        assertArrayEquals(data, blocks.block(ref));
+        assertArrayEquals(data, plain(blocks.block(ref)));
+    }
+
+    @Test
+    void aRawBlockIsKeptAsASliceOfItsObjectAndStillChecked() {
+        byte[] data = BlockCodecTest.random(100_000, 9); // incompressible: stored raw
+        BlockRef ref = blocks.put(0, 9, data, data.length);
+        faulty.inject(Op.GET, new Fault.FlipBit(ref.storedLength() - 10), 1);
+        assertEquals(Errno.EIO, assertThrows(FsException.class, () -> blocks.block(ref)).errno());
+        faulty.inject(Op.GET, new Fault.Truncate(ref.storedLength() - 1), 1);
+        assertEquals(Errno.EIO, assertThrows(FsException.class, () -> blocks.block(ref)).errno());
+        ByteBuffer b = blocks.block(ref);
+        assertArrayEquals(data, plain(b));
+        assertTrue(b.isReadOnly(), "cached blocks are handed out read-only");
+        // The cache counts the whole fetched object the slice keeps alive, header included.
+        assertEquals(HeapFootprint.ofArray(ref.storedLength()), blocks.cache().bytes());
+    }
+
+    static byte[] plain(ByteBuffer b) {
+        byte[] a = new byte[b.remaining()];
+        b.duplicate().get(a);
+        return a;
     }
 
     @Test
@@ -176,16 +198,17 @@ class BlockStoreTest {
     @Test
     void cacheEvictsLeastRecentlyUsedByBytes() {
         long each = HeapFootprint.ofArray(1000); // entries weigh what their arrays occupy
-        BlockCache c = new BlockCache(3 * each);
-        c.put(1, new byte[1000]);
-        c.put(2, new byte[1000]);
-        c.put(3, new byte[1000]);
+        BlockCache c = new BlockCache(2 * each + HeapFootprint.ofArray(2000));
+        c.put(1, ByteBuffer.wrap(new byte[1000]));
+        c.put(2, ByteBuffer.wrap(new byte[1000]));
+        c.put(3, ByteBuffer.wrap(new byte[2000], 500, 1000)); // a slice weighs its whole array
         assertNotNull(c.getIfPresent(1));
-        c.put(4, new byte[1000]);
+        assertEquals(1000, c.getIfPresent(3).remaining());
+        c.put(4, ByteBuffer.wrap(new byte[1000]));
         assertNull(c.getIfPresent(2));
         assertNotNull(c.getIfPresent(1));
-        assertEquals(3 * each, c.bytes());
-        c.put(5, new byte[5000]);
+        assertEquals(2 * each + HeapFootprint.ofArray(2000), c.bytes());
+        c.put(5, ByteBuffer.wrap(new byte[5000]));
         assertNull(c.getIfPresent(5), "larger than the cache: not kept");
     }
 }
