@@ -737,11 +737,48 @@ public final class OpenFile {
         if (offset < 0 || length < 0) throw FsException.of(Errno.EINVAL, "negative offset or length");
         byte[] out;
         List<Runnable> fetches = new ArrayList<>();
+        BlockRef whole = null;
+        int n;
         lock.lock();
         try {
             checkOpen();
             if (offset >= size || length == 0) return ByteBuffer.allocate(0);
-            int n = (int) Math.min(length, size - offset);
+            n = (int) Math.min(length, size - offset);
+            // A sequential read inside one committed block fetches the whole block anyway: answer with a
+            // view of it, instead of a copy of each READ's share.
+            long first = offset / blockSize;
+            int at = (int) (offset % blockSize);
+            if (!random && at + n <= blockSize && !dirty.containsKey(first)) {
+                BlockRef ref = uploaded.get(first);
+                if (ref == null) ref = map.get(contexts.apply(caller), first);
+                if (ref != null && ref.length() >= at + n) whole = ref;
+            }
+            if (whole != null) superseded.readStarted();
+        } finally {
+            lock.unlock();
+        }
+        if (whole != null) {
+            try {
+                ByteBuffer b = blocks.block(whole);
+                int at = (int) (offset % blockSize);
+                if (b.remaining() < at + n)
+                    throw FsException.of(Errno.EIO, "block object %s holds %d bytes, the block map says %d",
+                            blocks.keys().key(whole.blockId()), b.remaining(), whole.length());
+                return b.slice(at, n);
+            } finally {
+                lock.lock();
+                try {
+                    superseded.readEnded();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            if (offset >= size) return ByteBuffer.allocate(0);
+            n = (int) Math.min(length, size - offset);
             out = new byte[n];
             long pos = offset, end = offset + n;
             while (pos < end) {
