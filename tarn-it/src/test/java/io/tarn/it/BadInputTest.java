@@ -129,12 +129,12 @@ class BadInputTest {
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             DataInputStream in = new DataInputStream(s.getInputStream());
             out.writeInt(0x54525043); // "TRPC"
-            out.writeShort(3);
-            out.writeShort(3);
+            out.writeShort(4); // the protocol version of this build (ADR 0141), lowest and highest
+            out.writeShort(4);
             out.writeInt(1 << 20);
             byte[] hello = new byte[20];
             in.readFully(hello);
-            assertEquals(3, hello[5], "protocol version");
+            assertEquals(4, hello[5], "protocol version");
 
             out.writeInt(3); // shorter than a request header
             out.write(new byte[] {1, 2, 3});
