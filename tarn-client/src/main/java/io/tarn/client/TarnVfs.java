@@ -898,10 +898,11 @@ public final class TarnVfs implements Vfs {
     /**
      * Whether a getxattr of {@code name} would surely be ENODATA: the inode has no xattr, and the name
      * is valid and in a namespace whose reads the server refuses with nothing but ENODATA (security.,
-     * trusted.; user. reads check permissions first). ls asks security.selinux of every entry.
+     * trusted., and the ACLs, which are stored as xattrs that anyone may read; user. reads check
+     * permissions first). ls -l asks system.posix_acl_access of every entry, and security.selinux.
      */
     private boolean surelyNoXattr(long ino, String name) {
-        if (name == null || !(name.startsWith("security.") || name.startsWith("trusted.")) || name.indexOf('\0') >= 0
+        if (name == null || !(name.startsWith("security.") || name.startsWith("trusted.") || ACL_NAMES.contains(name)) || name.indexOf('\0') >= 0
                 || name.length() > 255 || !follower.live() || !noXattrs.contains(ino)) return false;
         return name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255;
     }
@@ -913,6 +914,7 @@ public final class TarnVfs implements Vfs {
      * libselinux and coreutils then take the mount as unlabelled and stop asking (ADR 0121).
      */
     static final String SELINUX_LABEL = "security.selinux";
+    private static final java.util.Set<String> ACL_NAMES = java.util.Set.of("system.posix_acl_access", "system.posix_acl_default");
 
     @Override
     public byte[] getxattr(Caller c, long ino, String name) {

@@ -147,11 +147,21 @@ class TarnVfsCoherenceTest {
         // user. reads check permissions on the server first: never answered here.
         assertEquals(Errno.ENODATA, assertThrows(FsException.class, () -> b.getxattr(c, plain.ino(), "user.x")).errno());
         assertEquals(asked + 3, count("getXattr"));
+        // ACLs are stored as xattrs that anyone may read (ls -l asks for one of every entry): an inode
+        // without xattrs has none, answered here; an inode with some is asked for.
+        assertEquals(Errno.ENODATA, assertThrows(FsException.class, () -> b.getxattr(c, plain.ino(), "system.posix_acl_access")).errno());
+        assertEquals(Errno.ENODATA, assertThrows(FsException.class, () -> b.getxattr(c, plain.ino(), "system.posix_acl_default")).errno());
+        assertEquals(asked + 3, count("getXattr"), "ACL reads of an inode without xattrs are answered here");
+        assertEquals(Errno.ENODATA, assertThrows(FsException.class, () -> b.getxattr(c, tagged.ino(), "system.posix_acl_access")).errno());
+        assertEquals(asked + 4, count("getXattr"));
 
         a.setxattr(c, plain.ino(), "security.selinux", "ctx".getBytes(), 0);
         rb.await(Change.xattr(plain.ino()));
         assertArrayEquals("ctx".getBytes(), b.getxattr(c, plain.ino(), "security.selinux"), "the push ends the local answer");
         assertEquals(List.of("security.selinux"), b.listxattr(c, plain.ino()));
+        int before = count("getXattr");
+        assertEquals(Errno.ENODATA, assertThrows(FsException.class, () -> b.getxattr(c, plain.ino(), "system.posix_acl_access")).errno());
+        assertEquals(before + 1, count("getXattr"), "ACL reads are asked for once the inode has an xattr");
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
@@ -136,7 +137,8 @@ public final class RocksDbKvStore implements KvStore {
 
                 @Override
                 public List<KvEntry> scan(byte[] from, byte[] to, int limit) {
-                    try (RocksIterator it = db.newIterator(ro)) {
+                    try (Slice upper = to == null ? null : new Slice(to); ReadOptions bounded = bounded(snapshot, upper);
+                         RocksIterator it = db.newIterator(bounded)) {
                         return collect(it, from, to, limit);
                     }
                 }
@@ -176,7 +178,8 @@ public final class RocksDbKvStore implements KvStore {
 
                 @Override
                 public List<KvEntry> scan(byte[] from, byte[] to, int limit) {
-                    try (RocksIterator it = batch.newIteratorWithBase(db.newIterator(ro))) {
+                    try (Slice upper = to == null ? null : new Slice(to); ReadOptions bounded = bounded(null, upper);
+                         RocksIterator it = batch.newIteratorWithBase(db.newIterator(bounded))) {
                         return collect(it, from, to, limit);
                     }
                 }
@@ -241,6 +244,24 @@ public final class RocksDbKvStore implements KvStore {
         } finally {
             durability.unlock();
         }
+    }
+
+    /** The database, for tests that read RocksDB's own counters. */
+    RocksDB db() {
+        return db;
+    }
+
+    /**
+     * Read options for one scan, bounded above by {@code upper}. Without the bound a seek into a range with
+     * no live key walks on past it over every deleted key until it meets a live one: after 2,000 files were
+     * created and removed, each of the 10,000 per-inode xattr probes of a listing did so, and `ls -l` of an
+     * unrelated directory took 2 s instead of 0.4 s (ADR 0070, session 4).
+     */
+    private static ReadOptions bounded(Snapshot snapshot, Slice upper) {
+        ReadOptions ro = new ReadOptions();
+        if (snapshot != null) ro.setSnapshot(snapshot);
+        if (upper != null) ro.setIterateUpperBound(upper);
+        return ro;
     }
 
     private static List<KvEntry> collect(RocksIterator it, byte[] from, byte[] to, int limit) {
