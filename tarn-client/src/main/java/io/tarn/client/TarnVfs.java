@@ -198,6 +198,7 @@ public final class TarnVfs implements Vfs {
         java.time.Duration deadline = config.retry().deadline();
         this.budget = new WriteBudget(config.writeBufferBytes(), volume.blockSize(),
                 deadline.isZero() ? java.time.Duration.ofMinutes(5) : deadline.multipliedBy(2).plusSeconds(1));
+        this.blocks.cache().recycleWrittenTo(this.budget::recycle);
         this.ids = new BlockIds(this.meta, 64);
         this.quota = new io.tarn.client.file.QuotaGauge(() -> this.meta.statFs(ctx(Caller.ROOT)));
         this.locks = new ClientLocks(this.meta, this::ctx);

@@ -8,13 +8,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * Decoded blocks in memory, least recently used evicted first, bounded by the heap their arrays take.
  * A block is a read-only buffer of its plain bytes, which may be a slice of a larger array (the fetched
  * object, when its payload is stored raw: no copy is made to decode it); the whole array is counted.
- * Concurrent misses for one block share one load. Thread-safe.
+ * Concurrent misses for one block share one load. A block a client wrote ({@link #putWritten}) whose
+ * array nobody was ever handed goes, when evicted, to a recycler (the write budget), so a long sequential
+ * write cycles its buffers through the cache instead of allocating one per block. Thread-safe.
  */
 public final class BlockCache {
     private final long capacityBytes;
@@ -22,20 +25,41 @@ public final class BlockCache {
     private final ConcurrentHashMap<Long, CompletableFuture<ByteBuffer>> loading = new ConcurrentHashMap<>();
     private final AtomicLong hits = new AtomicLong(), misses = new AtomicLong(), loads = new AtomicLong();
     private long bytes;
+    private volatile Consumer<byte[]> recycler = a -> {};
 
     public BlockCache(long capacityBytes) {
         this.capacityBytes = Math.max(0, capacityBytes);
     }
 
-    /** The cached block, or null. */
-    /** A cached block and the heap it keeps alive (its whole backing array, not only its slice). */
-    private record Entry(ByteBuffer view, long weight) {}
+    /**
+     * A cached block and the heap it keeps alive (its whole backing array, not only its slice). {@code own}:
+     * the array of a written block, recyclable on eviction while {@code handedOut} is false (both guarded by
+     * the cache's lock: once evicted, an entry is never handed out).
+     */
+    private static final class Entry {
+        final ByteBuffer view;
+        final long weight;
+        final byte[] own;
+        boolean handedOut;
+
+        Entry(ByteBuffer view, long weight, byte[] own) {
+            this.view = view;
+            this.weight = weight;
+            this.own = own;
+        }
+    }
+
+    /** Where evicted written blocks that nobody read go (their arrays are reused as write buffers). */
+    public void recycleWrittenTo(Consumer<byte[]> recycler) {
+        this.recycler = recycler;
+    }
 
     /** The cached block (a read-only buffer of its plain bytes, position 0), or null. */
     public ByteBuffer getIfPresent(long blockId) {
         Entry e;
         synchronized (lru) {
             e = lru.get(blockId);
+            if (e != null) e.handedOut = true;
         }
         (e == null ? misses : hits).incrementAndGet();
         return e == null ? null : e.view.duplicate();
@@ -82,25 +106,40 @@ public final class BlockCache {
      * capacity: such buffers come from stores that hold the bytes anyway.
      */
     public void put(long blockId, ByteBuffer block) {
+        put(blockId, block, null);
+    }
+
+    /** Caches a whole block array a client has just written; nobody may change it afterwards. */
+    public void putWritten(long blockId, byte[] block) {
+        put(blockId, ByteBuffer.wrap(block), block);
+    }
+
+    private void put(long blockId, ByteBuffer block, byte[] own) {
         long weight = HeapFootprint.ofArray(block.hasArray() ? block.array().length : block.capacity());
         if (weight > capacityBytes) return;
-        Entry e = new Entry(block.slice().asReadOnlyBuffer(), weight);
+        Entry e = new Entry(block.slice().asReadOnlyBuffer(), weight, own);
         synchronized (lru) {
-            Entry old = lru.put(blockId, e);
-            if (old != null) bytes -= old.weight;
+            removed(lru.put(blockId, e));
             bytes += weight;
             Iterator<Map.Entry<Long, Entry>> it = lru.entrySet().iterator();
             while (bytes > capacityBytes && it.hasNext()) {
-                bytes -= it.next().getValue().weight;
+                Entry old = it.next().getValue();
                 it.remove();
+                removed(old);
             }
         }
     }
 
+    /** Accounts for an entry that left the cache (lock held); a written block nobody read is recycled. */
+    private void removed(Entry old) {
+        if (old == null) return;
+        bytes -= old.weight;
+        if (old.own != null && !old.handedOut) recycler.accept(old.own);
+    }
+
     public void invalidate(long blockId) {
         synchronized (lru) {
-            Entry old = lru.remove(blockId);
-            if (old != null) bytes -= old.weight;
+            removed(lru.remove(blockId));
         }
     }
 

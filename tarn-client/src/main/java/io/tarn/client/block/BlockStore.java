@@ -154,7 +154,7 @@ public final class BlockStore implements AutoCloseable {
      */
     public void cacheWritten(BlockRef ref, byte[] plain) {
         if (plain.length != ref.length()) throw new IllegalArgumentException("plain block of " + plain.length + " bytes for a ref of " + ref.length());
-        cache.put(ref.blockId(), ByteBuffer.wrap(plain));
+        cache.putWritten(ref.blockId(), plain);
     }
 
     /** The whole plain content of a block's object, read-only at position 0 (cached, one fetch for concurrent misses). */

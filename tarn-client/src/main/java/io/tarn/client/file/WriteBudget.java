@@ -74,6 +74,14 @@ public final class WriteBudget {
         permits.release();
     }
 
+    /**
+     * Takes back a block-sized array that left the block cache unread (see {@code BlockCache.putWritten}),
+     * if the budget has room for another idle buffer: arrays the budget owns stay within its bound.
+     */
+    public void recycle(byte[] buf) {
+        if (buf.length == blockSize && free.size() + inUse() < buffers) free.offer(buf);
+    }
+
     void holding(OpenFile f, boolean dirty) {
         if (dirty) holders.add(f);
         else holders.remove(f);

@@ -211,4 +211,25 @@ class BlockStoreTest {
         c.put(5, ByteBuffer.wrap(new byte[5000]));
         assertNull(c.getIfPresent(5), "larger than the cache: not kept");
     }
+
+    @Test
+    void anEvictedWrittenBlockNobodyReadIsRecycledAndOneThatWasReadIsNot() {
+        long each = HeapFootprint.ofArray(1000);
+        BlockCache c = new BlockCache(2 * each);
+        List<byte[]> recycled = new ArrayList<>();
+        c.recycleWrittenTo(recycled::add);
+        byte[] unread = new byte[1000], read = new byte[1000];
+        c.putWritten(1, unread);
+        c.putWritten(2, read);
+        assertNotNull(c.getIfPresent(2)); // a view of 2 is out: its array may still be in use
+        c.put(3, ByteBuffer.wrap(new byte[1000]));
+        c.put(4, ByteBuffer.wrap(new byte[1000]));
+        assertNull(c.getIfPresent(1));
+        assertNull(c.getIfPresent(2));
+        assertEquals(1, recycled.size(), "only the unread written block comes back");
+        assertSame(unread, recycled.getFirst());
+        c.putWritten(5, new byte[1000]);
+        c.invalidate(5);
+        assertEquals(2, recycled.size(), "an invalidated unread written block comes back too");
+    }
 }
