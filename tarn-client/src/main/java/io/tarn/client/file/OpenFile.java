@@ -684,6 +684,29 @@ public final class OpenFile {
      * Up to {@code length} bytes at {@code offset}, fewer at the end of the file, none past it; holes read
      * as zeros. {@code random}: the caller does not read sequentially, so partial block fetches pay off.
      */
+    /** One block's share of a read: {@code k} bytes at {@code inBlock} of block {@code index}, for {@code outOff}. */
+    private interface Piece {
+        /** False stops the walk. */
+        boolean take(long index, int inBlock, int k, int outOff);
+    }
+
+    /** Walks {@code [offset, offset+n)} block by block; false if a piece stopped the walk. */
+    private boolean eachPiece(long offset, int n, Piece piece) {
+        for (long pos = offset, end = offset + n; pos < end; ) {
+            int inBlock = (int) (pos % blockSize);
+            int k = (int) Math.min(blockSize - inBlock, end - pos);
+            if (!piece.take(pos / blockSize, inBlock, k, (int) (pos - offset))) return false;
+            pos += k;
+        }
+        return true;
+    }
+
+    /** Copies a dirty block's share of a read; past its length the block reads as zeros (already in {@code out}). */
+    private static void copyDirty(DirtyBlock d, int inBlock, int k, byte[] out, int outOff) {
+        int avail = Math.min(k, d.length - inBlock);
+        if (avail > 0) System.arraycopy(d.buf, inBlock, out, outOff, avail);
+    }
+
     /**
      * Like {@link #read}, but only from memory (this client's unflushed writes and the block cache) and
      * without waiting for anything: null when a piece would need the store or the metadata server, or
@@ -704,30 +727,22 @@ public final class OpenFile {
                 if (ref != null && ref.length() >= at + n) return blocks.viewIfCached(ref, at, n);
             }
             byte[] out = new byte[n];
-            for (long pos = offset, end = offset + n; pos < end; ) {
-                long index = pos / blockSize;
-                int inBlock = (int) (pos % blockSize);
-                int k = (int) Math.min(blockSize - inBlock, end - pos);
-                int outOff = (int) (pos - offset);
+            boolean all = eachPiece(offset, n, (index, inBlock, k, outOff) -> {
                 DirtyBlock d = dirty.get(index);
                 if (d != null) {
-                    if (d.upload == null && d.missingBase() != null) return null; // its base must be fetched
-                    int avail = Math.min(k, d.length - inBlock);
-                    if (avail > 0) System.arraycopy(d.buf, inBlock, out, outOff, avail);
-                } else {
-                    BlockRef ref = uploaded.get(index);
-                    if (ref == null) {
-                        if (!map.isLoaded(index)) return null;
-                        ref = map.getIfLoaded(index);
-                    }
-                    if (ref != null) {
-                        int avail = Math.min(k, ref.length() - inBlock);
-                        if (avail > 0 && !blocks.copyIfCached(ref, inBlock, avail, out, outOff)) return null;
-                    }
+                    if (d.upload == null && d.missingBase() != null) return false; // its base must be fetched
+                    copyDirty(d, inBlock, k, out, outOff);
+                    return true;
                 }
-                pos += k;
-            }
-            return ByteBuffer.wrap(out);
+                BlockRef ref = uploaded.get(index);
+                if (ref == null) {
+                    if (!map.isLoaded(index)) return false;
+                    ref = map.getIfLoaded(index);
+                }
+                int avail = ref == null ? 0 : Math.min(k, ref.length() - inBlock);
+                return avail <= 0 || blocks.copyIfCached(ref, inBlock, avail, out, outOff);
+            });
+            return all ? ByteBuffer.wrap(out) : null;
         } finally {
             lock.unlock();
         }
@@ -779,29 +794,21 @@ public final class OpenFile {
             checkOpen();
             if (offset >= size) return ByteBuffer.allocate(0);
             n = (int) Math.min(length, size - offset);
-            out = new byte[n];
-            long pos = offset, end = offset + n;
-            while (pos < end) {
-                long index = pos / blockSize;
-                int inBlock = (int) (pos % blockSize);
-                int k = (int) Math.min(blockSize - inBlock, end - pos);
-                int outOff = (int) (pos - offset);
+            byte[] into = out = new byte[n];
+            eachPiece(offset, n, (index, inBlock, k, outOff) -> {
                 DirtyBlock d = dirty.get(index);
                 if (d != null) {
                     if (d.upload == null) complete(d); // an uploading block is complete already
-                    int avail = Math.min(k, d.length - inBlock);
-                    if (avail > 0) System.arraycopy(d.buf, inBlock, out, outOff, avail);
-                } else {
-                    BlockRef ref = uploaded.get(index);
-                    if (ref == null) ref = map.get(contexts.apply(caller), index);
-                    if (ref != null) {
-                        int avail = Math.min(k, ref.length() - inBlock);
-                        BlockRef r = ref;
-                        if (avail > 0) fetches.add(() -> blocks.read(r, inBlock, avail, out, outOff, random));
-                    }
+                    copyDirty(d, inBlock, k, into, outOff);
+                    return true;
                 }
-                pos += k;
-            }
+                BlockRef ref = uploaded.get(index);
+                if (ref == null) ref = map.get(contexts.apply(caller), index);
+                int avail = ref == null ? 0 : Math.min(k, ref.length() - inBlock);
+                BlockRef r = ref;
+                if (avail > 0) fetches.add(() -> blocks.read(r, inBlock, avail, into, outOff, random));
+                return true;
+            });
             if (!fetches.isEmpty()) superseded.readStarted();
         } finally {
             lock.unlock();
