@@ -219,7 +219,7 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public Data read(Request r, long ino, long fh, long offset, int size) {
         // Cached data is answered on the worker: a virtual thread and a deferred reply per READ cost more
-        // than the copy (cached 4 KiB random reads: see ADR 0070, "Reads answered on the worker").
+        // than the copy (cached 4 KiB random reads: ADR 0070, Decision 7).
         ByteBuffer now = vfs.readIfCached(fh, offset, size);
         if (now != null) return Data.of(now);
         later(r, () -> Data.of(vfs.read(fh, offset, size)));
