@@ -719,13 +719,8 @@ public final class OpenFile {
             if (offset >= size || length == 0) return ByteBuffer.allocate(0);
             int n = (int) Math.min(length, size - offset);
             // Most READs lie inside one committed block: answer with a view of the cached block, no copy.
-            long first = offset / blockSize;
-            int at = (int) (offset % blockSize);
-            if (at + n <= blockSize && !dirty.containsKey(first)) {
-                BlockRef ref = uploaded.get(first);
-                if (ref == null && map.isLoaded(first)) ref = map.getIfLoaded(first);
-                if (ref != null && ref.length() >= at + n) return blocks.viewIfCached(ref, at, n);
-            }
+            BlockRef whole = wholeIn(null, offset, n);
+            if (whole != null) return blocks.viewIfCached(whole, (int) (offset % blockSize), n);
             byte[] out = new byte[n];
             boolean all = eachPiece(offset, n, (index, inBlock, k, outOff) -> {
                 DirtyBlock d = dirty.get(index);
@@ -750,9 +745,9 @@ public final class OpenFile {
 
     public ByteBuffer read(Caller caller, long offset, int length, boolean random) {
         if (offset < 0 || length < 0) throw FsException.of(Errno.EINVAL, "negative offset or length");
-        byte[] out;
+        byte[] out = null;
         List<Runnable> fetches = new ArrayList<>();
-        BlockRef whole = null;
+        BlockRef whole;
         int n;
         lock.lock();
         try {
@@ -761,61 +756,40 @@ public final class OpenFile {
             n = (int) Math.min(length, size - offset);
             // A sequential read inside one committed block fetches the whole block anyway: answer with a
             // view of it, instead of a copy of each READ's share.
-            long first = offset / blockSize;
-            int at = (int) (offset % blockSize);
-            if (!random && at + n <= blockSize && !dirty.containsKey(first)) {
-                BlockRef ref = uploaded.get(first);
-                if (ref == null) ref = map.get(contexts.apply(caller), first);
-                if (ref != null && ref.length() >= at + n) whole = ref;
-            }
-            if (whole != null) superseded.readStarted();
-        } finally {
-            lock.unlock();
-        }
-        if (whole != null) {
-            try {
-                ByteBuffer b = blocks.block(whole);
-                int at = (int) (offset % blockSize);
-                if (b.remaining() < at + n)
-                    throw FsException.of(Errno.EIO, "block object %s holds %d bytes, the block map says %d",
-                            blocks.keys().key(whole.blockId()), b.remaining(), whole.length());
-                return b.slice(at, n);
-            } finally {
-                lock.lock();
-                try {
-                    superseded.readEnded();
-                } finally {
-                    lock.unlock();
-                }
-            }
-        }
-        lock.lock();
-        try {
-            checkOpen();
-            if (offset >= size) return ByteBuffer.allocate(0);
-            n = (int) Math.min(length, size - offset);
-            byte[] into = out = new byte[n];
-            eachPiece(offset, n, (index, inBlock, k, outOff) -> {
-                DirtyBlock d = dirty.get(index);
-                if (d != null) {
-                    if (d.upload == null) complete(d); // an uploading block is complete already
-                    copyDirty(d, inBlock, k, into, outOff);
+            whole = random ? null : wholeIn(caller, offset, n);
+            if (whole == null) {
+                byte[] into = out = new byte[n];
+                eachPiece(offset, n, (index, inBlock, k, outOff) -> {
+                    DirtyBlock d = dirty.get(index);
+                    if (d != null) {
+                        if (d.upload == null) complete(d); // an uploading block is complete already
+                        copyDirty(d, inBlock, k, into, outOff);
+                        return true;
+                    }
+                    BlockRef ref = uploaded.get(index);
+                    if (ref == null) ref = map.get(contexts.apply(caller), index);
+                    int avail = ref == null ? 0 : Math.min(k, ref.length() - inBlock);
+                    BlockRef r = ref;
+                    if (avail > 0) fetches.add(() -> blocks.read(r, inBlock, avail, into, outOff, random));
                     return true;
-                }
-                BlockRef ref = uploaded.get(index);
-                if (ref == null) ref = map.get(contexts.apply(caller), index);
-                int avail = ref == null ? 0 : Math.min(k, ref.length() - inBlock);
-                BlockRef r = ref;
-                if (avail > 0) fetches.add(() -> blocks.read(r, inBlock, avail, into, outOff, random));
-                return true;
-            });
-            if (!fetches.isEmpty()) superseded.readStarted();
+                });
+            }
+            if (whole == null && fetches.isEmpty()) return ByteBuffer.wrap(out);
+            superseded.readStarted();
         } finally {
             lock.unlock();
         }
-        if (fetches.isEmpty()) return ByteBuffer.wrap(out);
         try {
-            blocks.readAll(fetches);
+            if (whole == null) {
+                blocks.readAll(fetches);
+                return ByteBuffer.wrap(out);
+            }
+            ByteBuffer b = blocks.block(whole);
+            int at = (int) (offset % blockSize);
+            if (b.remaining() < at + n)
+                throw FsException.of(Errno.EIO, "block object %s holds %d bytes, the block map says %d",
+                        blocks.keys().key(whole.blockId()), b.remaining(), whole.length());
+            return b.slice(at, n);
         } finally {
             lock.lock();
             try {
@@ -824,7 +798,23 @@ public final class OpenFile {
                 lock.unlock();
             }
         }
-        return ByteBuffer.wrap(out);
+    }
+
+    /**
+     * The committed block that holds all of {@code [offset, offset+n)} (lock held), or null if the range
+     * spans blocks, touches unflushed writes, a hole or a block's zero tail. {@code caller} null: without a
+     * metadata call (null also when the block map window is not loaded).
+     */
+    private BlockRef wholeIn(Caller caller, long offset, int n) {
+        long index = offset / blockSize;
+        int at = (int) (offset % blockSize);
+        if (at + n > blockSize || dirty.containsKey(index)) return null;
+        BlockRef ref = uploaded.get(index);
+        if (ref == null) {
+            if (caller != null) ref = map.get(contexts.apply(caller), index);
+            else if (map.isLoaded(index)) ref = map.getIfLoaded(index);
+        }
+        return ref != null && ref.length() >= at + n ? ref : null;
     }
 
     /**
