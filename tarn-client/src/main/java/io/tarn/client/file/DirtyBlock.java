@@ -6,7 +6,8 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A block being written: {@code buf} holds the block's bytes [0, length), zeros beyond. When the block
+ * A block being written: {@code buf} holds the block's bytes [0, length), zeros beyond; it may be
+ * shorter than the block and grows (see {@link WriteBudget#SMALL}) before anything is put past its end. When the block
  * already had data, that data ({@code base}) is read only if it is needed: while the writes into the
  * block form one contiguous range, the base bytes outside it are still to be filled in, and a range
  * that grows to cover all of them (a sequential overwrite) never reads the base at all.
@@ -26,6 +27,11 @@ final class DirtyBlock {
     DirtyBlock(long index, byte[] buf) {
         this.index = index;
         this.buf = buf;
+    }
+
+    /** Makes {@code buf} hold at least {@code end} bytes (callers do this before putting bytes into it). */
+    void ensure(int end, WriteBudget budget) {
+        if (end > buf.length) buf = budget.grow(buf);
     }
 
     /** The first {@code keep} bytes of the block are those of {@code ref}, not read yet. */

@@ -196,6 +196,7 @@ public final class OpenFile {
                             spare = null;
                         }
                         if (!d.canDefer(inBlock, n)) complete(d);
+                        d.ensure(inBlock + n, budget);
                         src.get(d.buf, inBlock, n);
                         d.wrote(inBlock, n);
                         written.computeIfAbsent(index, i -> new WrittenRanges(null)).add(inBlock, inBlock + n);
@@ -215,7 +216,7 @@ public final class OpenFile {
                     lock.unlock();
                 }
                 if (busy != null) busy.exceptionally(e -> null).join();
-                else spare = budget.acquire();
+                else spare = budget.acquire(inBlock + n);
             }
         } finally {
             if (spare != null) budget.release(spare);
@@ -264,6 +265,7 @@ public final class OpenFile {
         if (plain.remaining() < d.baseLength())
             throw FsException.of(Errno.EIO, "block object %s holds %d bytes, the block map says %d",
                     blocks.keys().key(base.blockId()), plain.remaining(), d.baseLength());
+        d.ensure(d.baseLength(), budget);
         d.fillBase(plain);
     }
 

@@ -64,6 +64,33 @@ class BlockCodecTest {
         assertTrue(new BlockCodec(Compression.ZSTD).encode(3, text, 0, text.length).storedLength() < text.length / 4);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"LZ4", "ZSTD"})
+    void theProbeDecidesFromSlicesSpreadOverALargeBlock(Compression c) {
+        BlockCodec codec = new BlockCodec(c);
+        int len = 4 << 20;
+        long stride = (len - BlockCodec.PROBE_SLICE) / (BlockCodec.PROBE_SLICES - 1);
+        byte[] noise = random(BlockCodec.PROBE_SLICE, 11);
+        // Zeros everywhere except noise exactly where the probe looks: judged incompressible, stored raw.
+        byte[] decoy = new byte[len];
+        for (int i = 0; i < BlockCodec.PROBE_SLICES; i++) System.arraycopy(noise, 0, decoy, (int) (i * stride), noise.length);
+        assertFalse(codec.worthCompressing(decoy, 0, len, new byte[2 * BlockCodec.PROBE_SLICE], 0));
+        BlockCodec.Encoded e = codec.encode(5, decoy, 0, len);
+        assertTrue(e.raw(), "the probe saw only noise");
+        assertArrayEquals(decoy, codec.decode(KEY, 5, e.bytes()));
+        // Half noise, half text at slice granularity: the text slices carry it, the block is compressed.
+        byte[] mixed = compressible(len);
+        for (int i = 0; i < BlockCodec.PROBE_SLICES; i += 2) System.arraycopy(noise, 0, mixed, (int) (i * stride), noise.length);
+        BlockCodec.Encoded m = codec.encode(6, mixed, 0, len);
+        assertFalse(m.raw());
+        assertArrayEquals(mixed, codec.decode(KEY, 6, m.bytes()));
+        // Below the probe's size every block is tried whole.
+        byte[] under = new byte[BlockCodec.PROBE_MIN - 1];
+        System.arraycopy(noise, 0, under, 0, noise.length);
+        assertTrue(codec.worthCompressing(under, 0, under.length, new byte[2 * BlockCodec.PROBE_SLICE], 0));
+        assertFalse(codec.encode(7, under, 0, under.length).raw());
+    }
+
     @Test
     void encodeReadsOnlyTheGivenRange() {
         byte[] data = random(5000, 4);

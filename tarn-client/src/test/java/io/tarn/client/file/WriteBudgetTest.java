@@ -48,4 +48,32 @@ class WriteBudgetTest {
         assertEquals(0, b.inUse());
         assertTrue(b.waits() == 0);
     }
+
+    @Test
+    void aBlockStartsSmallGrowsToBlockSizeWithItsBytesAndOnlyBlockSizedArraysAreKept() {
+        int block = 4 * WriteBudget.SMALL;
+        WriteBudget b = new WriteBudget(2 * HeapFootprint.ofArray(block), block, Duration.ofSeconds(5));
+        byte[] small = b.acquire(4096);
+        assertEquals(WriteBudget.SMALL, small.length, "a first write within SMALL bytes gets a SMALL array");
+        assertEquals(1, b.inUse(), "which still counts a whole block");
+        assertEquals(block, b.acquire(WriteBudget.SMALL + 1).length, "a first write past it gets a whole block");
+        assertEquals(2, b.inUse());
+        small[0] = 1;
+        small[WriteBudget.SMALL - 1] = 2;
+        byte[] grown = b.grow(small);
+        assertEquals(block, grown.length);
+        assertEquals(1, grown[0]);
+        assertEquals(2, grown[WriteBudget.SMALL - 1]);
+        assertEquals(0, grown[WriteBudget.SMALL], "past the small array's end the block reads as zeros");
+        assertEquals(2, b.inUse(), "growing takes no second permit");
+        b.release(grown);
+        byte[] again = b.acquire(block);
+        assertTrue(again == grown, "a released block-sized array is reused");
+        assertArrayEquals(new byte[block], again, "zeroed");
+        b.release(again);
+        byte[] small2 = b.acquire(1);
+        b.release(small2);
+        // Only block-sized arrays go back to the free list: the next whole block is the recycled one, not small2.
+        assertEquals(block, b.acquire(block).length);
+    }
 }
