@@ -20,8 +20,8 @@ import java.util.Map;
 public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int downloadConcurrency, long cacheBytes,
                            int dirPageSize, RetryPolicy retry, Duration heartbeat, int readaheadBlocks, DiskCache diskCache,
                            Atime atime, int inlineMax) {
-    // 21 write buffers and 64 cached blocks of 4 MiB, each taking 6 MiB of heap (HeapFootprint): a 256 MiB
-    // working set stays cached. 12 transfers each way keep the daemon's heap at 784 MiB, so that with every
+    // 25 write buffers and 76 cached blocks of 4 MiB, each taking 5 MiB of heap (HeapFootprint): a 256 MiB
+    // working set stays cached. 12 transfers each way keep the daemon's heap at 760 MiB, so that with every
     // cache and buffer full it stays under 1 GiB resident (ADR 0070, "Memory with full caches").
     public static final ClientConfig DEFAULTS = new ClientConfig(128L << 20, 12, 12, 384L << 20, 512,
             RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2, DiskCache.OFF, Atime.RELATIME, 4096);

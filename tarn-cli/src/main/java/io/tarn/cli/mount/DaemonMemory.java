@@ -21,7 +21,7 @@ public final class DaemonMemory {
     /**
      * The heap the client's file data can occupy, plus the margin. The write buffers and the block cache
      * count their arrays' real footprint already; an upload's encoded copy and a download's fetched object
-     * are block-sized arrays too, each a page of its own under ZGC ({@link HeapFootprint}).
+     * are block-sized arrays too, each in regions of its own ({@link HeapFootprint}).
      */
     public static long heapBytes(ClientConfig c, int blockSize) {
         long data = c.writeBufferBytes() + c.cacheBytes()
@@ -32,7 +32,10 @@ public final class DaemonMemory {
 
     /** Options to start the daemon's JVM with; {@code blockSize} is the largest block the volumes may use. */
     public static List<String> jvmOptions(ClientConfig c, int blockSize) {
+        // G1, not ZGC (ADR 0070, Decision 8): block arrays live in humongous regions that are freed without
+        // being copied, and reads took 10-25% less CPU per MiB. Its periodic collection gives an idle daemon's heap back.
         return List.of("-Xmx" + (heapBytes(c, blockSize) >> 20) + "m", "-XX:MaxDirectMemorySize=" + (DIRECT >> 20) + "m",
-                "-Djdk.nio.maxCachedBufferSize=262144", "-XX:+UseZGC", "-XX:+ZUncommit");
+                "-Djdk.nio.maxCachedBufferSize=262144", "-XX:+UseG1GC", "-XX:G1HeapRegionSize=" + (HeapFootprint.REGION >> 20) + "m",
+                "-XX:G1PeriodicGCInterval=60000");
     }
 }
