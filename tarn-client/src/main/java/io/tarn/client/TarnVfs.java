@@ -481,6 +481,20 @@ public final class TarnVfs implements Vfs {
         return read(fh, offset, size, true);
     }
 
+    @Override
+    public List<Long> inodesOpenForWriting() {
+        List<Long> inos = new ArrayList<>();
+        for (FileHandle h : handles.values()) if (h.file != null && OpenFlags.writable(h.flags)) inos.add(h.ino);
+        return inos;
+    }
+
+    @Override
+    public ByteBuffer peekCached(long fh, long offset, int size) {
+        FileHandle h = handles.get(fh);
+        if (h == null || h.file == null || !OpenFlags.readable(h.flags)) return null;
+        return h.file.readIfCached(offset, size);
+    }
+
     /** {@code onlyCached}: answer from memory without waiting, or return null (see {@link OpenFile#readIfCached}). */
     private ByteBuffer read(long fh, long offset, int size, boolean onlyCached) {
         FileHandle h = handle(fh);

@@ -81,6 +81,20 @@ public interface Vfs extends AutoCloseable {
         return null;
     }
 
+    /**
+     * What a read of {@code [offset, offset+size)} through {@code fh} would return, if memory holds all of
+     * it, else null; unlike {@link #readIfCached} it leaves the handle's read-ahead and atime state alone
+     * (it is not a read by the application). Never blocks.
+     */
+    default ByteBuffer peekCached(long fh, long offset, int size) {
+        return null;
+    }
+
+    /** The inode of each handle open for writing, once per handle. */
+    default java.util.List<Long> inodesOpenForWriting() {
+        return java.util.List.of();
+    }
+
     /** Writes {@code data}'s remaining bytes (at the end if opened O_APPEND); returns the count. EBADF if not open for writing. */
     int write(long fh, long offset, ByteBuffer data);
 

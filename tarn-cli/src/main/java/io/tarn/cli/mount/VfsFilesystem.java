@@ -4,6 +4,7 @@ import io.tarn.api.Attr;
 import io.tarn.api.MetaService;
 import io.tarn.api.SetAttr;
 import io.tarn.api.StatFs;
+import io.tarn.client.OpenFlags;
 import io.tarn.client.Vfs;
 import io.tarn.fuse.Attributes;
 import io.tarn.fuse.Connection;
@@ -45,6 +46,7 @@ public final class VfsFilesystem implements FuseFilesystem {
     private final ExecutorService slow = Executors.newVirtualThreadPerTaskExecutor();
     /** Set by {@link #attach}: tells the kernel about other clients' changes. */
     private volatile KernelInvalidator invalidator;
+    private volatile PageCachePusher pusher;
     /**
      * How long the kernel may cache names and attributes while other clients' changes are pushed
      * (ADR 0120); without pushes, or when a change arrived while a reply was being made, the session
@@ -86,7 +88,16 @@ public final class VfsFilesystem implements FuseFilesystem {
         KernelInvalidator k = new KernelInvalidator(notifier, this::node);
         invalidator = k;
         Vfs v = vfs;
-        if (v != null) v.listen(k);
+        PageCachePusher old = pusher;
+        if (old != null) old.close();
+        if (v != null) {
+            PageCachePusher p = new PageCachePusher(notifier, v);
+            pusher = p;
+            // Handles opened before (a mount taken over, or opens racing with this call) count as writers
+            // too; one counted twice only keeps its file from being pushed.
+            for (long openIno : v.inodesOpenForWriting()) p.addWriter(node(openIno));
+            v.listen(k);
+        }
     }
 
     /** An entry reply; the kernel may keep it long only if no pushed change arrived since {@code stamp}. */
@@ -131,8 +142,19 @@ public final class VfsFilesystem implements FuseFilesystem {
         return serverUmask ? MetaService.withUmask(mode, umask) : mode;
     }
 
+    /**
+     * Counts a data change made through this mount, after it is applied and before its reply: a
+     * read-around push that raced with it is then undone (see {@link PageCachePusher}).
+     */
+    private void changed() {
+        PageCachePusher p = pusher;
+        if (p != null) p.changed();
+    }
+
     @Override
     public void destroy() {
+        PageCachePusher p = pusher;
+        if (p != null) p.close();
         slow.close();
     }
 
@@ -153,8 +175,26 @@ public final class VfsFilesystem implements FuseFilesystem {
 
     @Override
     public Attributes setattr(Request r, long ino, SetAttr changes, long fh) {
+        PageCachePusher p = changes.has(SetAttr.SIZE) ? pusher : null;
+        // A truncation waits for a read-around push of the file under way, off this worker.
+        if (p != null && p.addWriter(ino)) {
+            later(r, () -> {
+                p.awaitNoPush(ino);
+                return setattrNow(r, ino, changes, p);
+            });
+            return null;
+        }
+        return setattrNow(r, ino, changes, p);
+    }
+
+    private Attributes setattrNow(Request r, long ino, SetAttr changes, PageCachePusher writer) {
         long stamp = vfs.changeStamp();
-        return attributes(vfs.setattr(r.caller(), ino(ino), changes), stamp);
+        try {
+            return attributes(vfs.setattr(r.caller(), ino(ino), changes), stamp);
+        } finally {
+            changed(); // also after a failure: part of it may have been applied
+            if (writer != null) writer.removeWriter(ino);
+        }
     }
 
     @Override
@@ -203,7 +243,28 @@ public final class VfsFilesystem implements FuseFilesystem {
 
     @Override
     public Opened open(Request r, long ino, int flags) {
-        long fh = vfs.open(r.caller(), ino(ino), flags);
+        PageCachePusher p = OpenFlags.writable(flags) ? pusher : null;
+        // An open for writing waits for a read-around push of the file under way, off this worker.
+        if (p != null && p.addWriter(ino)) {
+            later(r, () -> {
+                p.awaitNoPush(ino);
+                return openNow(r, ino, flags, p);
+            });
+            return null;
+        }
+        return openNow(r, ino, flags, p);
+    }
+
+    /** {@code writer}: the pusher that counted this open as a writer, to uncount it if the open fails. */
+    private Opened openNow(Request r, long ino, int flags, PageCachePusher writer) {
+        long fh;
+        try {
+            fh = vfs.open(r.caller(), ino(ino), flags);
+        } catch (RuntimeException e) {
+            if (writer != null) writer.removeWriter(ino);
+            throw e;
+        }
+        if ((flags & OpenFlags.O_TRUNC) != 0) changed();
         // No FOPEN_NOFLUSH even for read-only opens: the FLUSH of a close is what drops the closing
         // process's POSIX locks (ADR 0110); with nothing to commit and no lock held it costs no RPC.
         return new Opened(fh, vfs.keepCache(fh) ? Opened.KEEP_CACHE : 0);
@@ -213,6 +274,9 @@ public final class VfsFilesystem implements FuseFilesystem {
     public Created create(Request r, long parent, String name, int mode, int umask, int flags) {
         long stamp = vfs.changeStamp();
         Vfs.Created c = vfs.create(r.caller(), ino(parent), name, mode(mode, umask), flags);
+        changed(); // O_TRUNC of a file that already existed
+        PageCachePusher p = pusher;
+        if (p != null && OpenFlags.writable(flags)) p.addWriter(node(c.attr().ino()));
         return new Created(entry(parent, name, c.attr(), stamp), Opened.of(c.fh()));
     }
 
@@ -221,7 +285,11 @@ public final class VfsFilesystem implements FuseFilesystem {
         // Cached data is answered on the worker: a virtual thread and a deferred reply per READ cost more
         // than the copy (cached 4 KiB random reads: ADR 0070, Decision 7).
         ByteBuffer now = vfs.readIfCached(fh, offset, size);
-        if (now != null) return Data.of(now);
+        if (now != null) {
+            PageCachePusher p = pusher;
+            if (p != null) p.answered(ino, fh, offset, size);
+            return Data.of(now);
+        }
         later(r, () -> Data.of(vfs.read(fh, offset, size)));
         return null;
     }
@@ -229,7 +297,11 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public int write(Request r, long ino, long fh, long offset, MemorySegment data, int writeFlags) {
         // The segment lives in the request buffer; Vfs.write copies it into the file's block buffers.
-        return vfs.write(fh, offset, data.asByteBuffer());
+        try {
+            return vfs.write(fh, offset, data.asByteBuffer());
+        } finally {
+            changed();
+        }
     }
 
     @Override
@@ -281,7 +353,12 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public void release(Request r, long ino, long fh, int flags) {
         later(r, () -> {
-            vfs.release(fh);
+            try {
+                vfs.release(fh);
+            } finally {
+                PageCachePusher p = pusher;
+                if (p != null && OpenFlags.writable(flags)) p.removeWriter(ino);
+            }
             return null;
         });
     }
@@ -289,7 +366,11 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public void fallocate(Request r, long ino, long fh, int mode, long offset, long length) {
         later(r, () -> {
-            vfs.fallocate(fh, mode, offset, length);
+            try {
+                vfs.fallocate(fh, mode, offset, length);
+            } finally {
+                changed();
+            }
             return null;
         });
     }
@@ -303,7 +384,13 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public long copyFileRange(Request r, long inoIn, long fhIn, long offIn, long inoOut, long fhOut,
                               long offOut, long length, int flags) {
-        later(r, () -> vfs.copyFileRange(fhIn, offIn, fhOut, offOut, length, flags));
+        later(r, () -> {
+            try {
+                return vfs.copyFileRange(fhIn, offIn, fhOut, offOut, length, flags);
+            } finally {
+                changed();
+            }
+        });
         return 0;
     }
 

@@ -1,0 +1,167 @@
+package io.tarn.cli.mount;
+
+import io.tarn.client.Vfs;
+import io.tarn.fuse.Notifier;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Read-around for small random reads (ADR 0070, Decision 8). The kernel reads ahead for sequential
+ * readers only. A random reader sends one 4 KiB READ per page, and each READ is a round trip through
+ * the daemon, even when the block holding it is already in the client's memory. After such a READ is
+ * answered from memory, this pushes the aligned {@link #REGION} around it into the kernel's page cache
+ * (FUSE_NOTIFY_STORE). The next reads of its other pages are then page-cache hits, with no round trip.
+ * <p>
+ * The bytes pushed are what a read through the same handle returns ({@link Vfs#peekCached}), this
+ * client's unflushed writes included. A push races with writes, truncations and other clients' changes
+ * that land while it runs. So the pushed range is dropped from the kernel again if any local data
+ * change ({@link #changed}) or any applied remote change ({@link Vfs#changeStamp}) happened between
+ * taking the bytes and storing them.
+ * <p>
+ * That undo alone would leave a window: a write that returns while a push of old bytes is being
+ * stored could be read back stale for a moment. So a file is never pushed while it is open for writing
+ * through this mount, and an open for writing or a truncation waits for a push under way on its file
+ * ({@link #addWriter}, {@link #awaitNoPush}). Such a push waits only for pages the kernel locked for
+ * READs in flight, which the workers answer.
+ * <p>
+ * Pushes run on one thread of their own, after the worker has replied. The READ's own pages stay locked
+ * in the kernel until that reply, and a store into a locked page waits. Requests that find the queue full
+ * are dropped: read-around is an optimisation and never holds back a reply.
+ */
+final class PageCachePusher implements AutoCloseable {
+    /** The aligned range pushed around a small random READ: 32 pages. */
+    static final int REGION = 128 << 10;
+    /** READs up to this size trigger a push; sequential readers get larger READs from the kernel's read-ahead. */
+    static final int TRIGGER = 16 << 10;
+    private static final long MAX_WAIT_NANOS = 10_000_000_000L;
+    private static final System.Logger LOG = System.getLogger(PageCachePusher.class.getName());
+
+    private record Push(long nodeId, long fh, long offset) {}
+
+    private final Notifier notifier;
+    private final Vfs vfs;
+    private final ArrayBlockingQueue<Push> queue = new ArrayBlockingQueue<>(64);
+    private final AtomicLong localChanges = new AtomicLong();
+    private final AtomicLong pushed = new AtomicLong(), undone = new AtomicLong();
+    private final Thread thread;
+    /** Per kernel node: handles open for writing (and truncations running), and pushes under way. */
+    private final Map<Long, Integer> writers = new HashMap<>(), pushing = new HashMap<>();
+
+    PageCachePusher(Notifier notifier, Vfs vfs) {
+        this.notifier = notifier;
+        this.vfs = vfs;
+        this.thread = Thread.ofPlatform().daemon().name("tarn-read-around").start(this::run);
+    }
+
+    /** A READ of {@code size} bytes at {@code offset} of {@code nodeId} through {@code fh} was answered from memory. */
+    void answered(long nodeId, long fh, long offset, int size) {
+        if (size > TRIGGER) return;
+        long start = offset / REGION * REGION;
+        // A READ that already spans the region leaves nothing to push.
+        if (offset == start && size >= REGION) return;
+        queue.offer(new Push(nodeId, fh, start));
+    }
+
+    /**
+     * Counts a handle open for writing (or a truncation) on {@code nodeId}: no push of it starts until
+     * {@link #removeWriter}. True if a push is under way: then call {@link #awaitNoPush} before changing
+     * the file, off the FUSE workers.
+     */
+    synchronized boolean addWriter(long nodeId) {
+        writers.merge(nodeId, 1, Integer::sum);
+        return pushing.containsKey(nodeId);
+    }
+
+    synchronized void removeWriter(long nodeId) {
+        writers.computeIfPresent(nodeId, (k, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /** Waits until no push of {@code nodeId} is under way (at most {@link #MAX_WAIT_NANOS}). */
+    synchronized void awaitNoPush(long nodeId) {
+        long deadline = System.nanoTime() + MAX_WAIT_NANOS;
+        boolean interrupted = false;
+        while (pushing.containsKey(nodeId)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.log(System.Logger.Level.WARNING, "a read-around push of node {0} is still running after {1} s; going on",
+                        nodeId, MAX_WAIT_NANOS / 1_000_000_000L);
+                break;
+            }
+            try {
+                wait(left / 1_000_000, (int) (left % 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    private synchronized boolean startPush(long nodeId) {
+        if (writers.containsKey(nodeId)) return false;
+        pushing.merge(nodeId, 1, Integer::sum);
+        return true;
+    }
+
+    private synchronized void endPush(long nodeId) {
+        pushing.computeIfPresent(nodeId, (k, n) -> n > 1 ? n - 1 : null);
+        notifyAll();
+    }
+
+    /** Some file's data changed through this mount (a write, a truncation, an allocation, a copy). */
+    void changed() {
+        localChanges.incrementAndGet();
+    }
+
+    /** Regions stored in the kernel, and regions dropped again because a change raced with them. */
+    long pushed() {
+        return pushed.get();
+    }
+
+    long undone() {
+        return undone.get();
+    }
+
+    private void run() {
+        while (!Thread.currentThread().isInterrupted()) {
+            Push p;
+            try {
+                p = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                push(p);
+            } catch (RuntimeException e) {
+                // The handle was closed meanwhile, or the read failed: nothing is pushed, nothing is lost.
+                LOG.log(System.Logger.Level.DEBUG, "read-around of node {0} at {1} skipped: {2}", p.nodeId, p.offset, e.toString());
+            }
+        }
+    }
+
+    private void push(Push p) {
+        if (!startPush(p.nodeId)) return;
+        try {
+            long local = localChanges.get(), remote = vfs.changeStamp();
+            ByteBuffer b = vfs.peekCached(p.fh, p.offset, REGION);
+            if (b == null || !b.hasRemaining()) return;
+            if (notifier.store(p.nodeId, p.offset, MemorySegment.ofBuffer(b)) != 0) return;
+            pushed.incrementAndGet();
+            if (localChanges.get() != local || vfs.changeStamp() != remote) {
+                notifier.invalidateInode(p.nodeId, p.offset, b.remaining());
+                undone.incrementAndGet();
+            }
+        } finally {
+            endPush(p.nodeId);
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.interrupt();
+    }
+}
