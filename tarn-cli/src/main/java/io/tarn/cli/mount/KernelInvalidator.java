@@ -26,12 +26,15 @@ final class KernelInvalidator implements Vfs.ChangeListener {
 
     private final Notifier notifier;
     private final LongUnaryOperator node;
+    /** Read-around pushes to wait for before dropping a file's pages (null: none run). */
+    private final PageCachePusher pusher;
     private final Map<Long, Boolean> nodes = lru();
     private final Map<Name, Boolean> names = lru();
 
-    KernelInvalidator(Notifier notifier, LongUnaryOperator node) {
+    KernelInvalidator(Notifier notifier, LongUnaryOperator node, PageCachePusher pusher) {
         this.notifier = notifier;
         this.node = node;
+        this.pusher = pusher;
     }
 
     private static <K> Map<K, Boolean> lru() {
@@ -64,8 +67,16 @@ final class KernelInvalidator implements Vfs.ChangeListener {
             long n = node.applyAsLong(c.ino());
             switch (c.kind()) {
                 case Change.ENTRY -> notifier.invalidateEntry(n, c.name());
-                case Change.DATA -> notifier.invalidateInode(n, 0, 0);
-                default -> notifier.invalidateInode(n, -1, 0);
+                case Change.DATA -> {
+                    // A push that read the old bytes stores them first; then they are dropped (PageCachePusher).
+                    if (pusher != null) pusher.awaitNoPush(n);
+                    notifier.invalidateInode(n, 0, 0);
+                }
+                default -> {
+                    // A size change too: a push past the new size must not land after it (a store extends the size).
+                    if (pusher != null) pusher.awaitNoPush(n);
+                    notifier.invalidateInode(n, -1, 0);
+                }
             }
         }
     }
@@ -81,6 +92,7 @@ final class KernelInvalidator implements Vfs.ChangeListener {
             is = new ArrayList<>(nodes.keySet());
         }
         for (Name n : ns) notifier.invalidateEntry(n.parent(), n.name());
+        if (pusher != null) pusher.awaitNoPushes();
         for (long i : is) notifier.invalidateInode(i, 0, 0);
         LOG.log(System.Logger.Level.INFO, "changes from other clients were lost: dropped {0} names and {1} inodes from the kernel''s caches",
                 ns.size(), is.size());

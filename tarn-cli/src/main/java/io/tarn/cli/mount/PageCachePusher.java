@@ -17,21 +17,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * answered from memory, this pushes the aligned {@link #REGION} around it into the kernel's page cache
  * (FUSE_NOTIFY_STORE). The next reads of its other pages are then page-cache hits, with no round trip.
  * <p>
- * The bytes pushed are what a read through the same handle returns ({@link Vfs#peekCached}), this
- * client's unflushed writes included. A push races with writes, truncations and other clients' changes
- * that land while it runs. So the pushed range is dropped from the kernel again if any local data
- * change ({@link #changed}) or any applied remote change ({@link Vfs#changeStamp}) happened between
- * taking the bytes and storing them.
- * <p>
- * That undo alone would leave a window: a write that returns while a push of old bytes is being
- * stored could be read back stale for a moment. So a file is never pushed while it is open for writing
- * through this mount, and an open for writing or a truncation waits for a push under way on its file
- * ({@link #addWriter}, {@link #awaitNoPush}). Such a push waits only for pages the kernel locked for
- * READs in flight, which the workers answer.
+ * The bytes pushed are what a read through the same handle returns ({@link Vfs#peekCached}). A push must
+ * never leave bytes in the kernel that a change has made stale:
+ * <ul>
+ * <li>Changes through this mount: a file is not pushed while a handle on it is open for writing, and
+ *     an open for writing or a truncation first waits for a push of its file under way
+ *     ({@link #addWriter}, {@link #awaitNoPush}).</li>
+ * <li>Other clients' changes, and data this client finds changed when it takes a lock: the client drops
+ *     its own caches, then moves {@link Vfs#changeStamp}, then has the kernel drop the file's pages. A
+ *     push checks the stamp before it stores, and the kernel is told only once no push of the file is
+ *     under way ({@link KernelInvalidator} calls {@link #awaitNoPush}). A push that read old bytes either
+ *     sees the stamp move and stores nothing, or stores before the kernel drops the pages.</li>
+ * </ul>
+ * A push sends no invalidation of its own: an invalidation makes the kernel discard the attributes of a
+ * GETATTR in flight, and a read could then use a stale size.
  * <p>
  * Pushes run on one thread of their own, after the worker has replied. The READ's own pages stay locked
- * in the kernel until that reply, and a store into a locked page waits. Requests that find the queue full
- * are dropped: read-around is an optimisation and never holds back a reply.
+ * in the kernel until that reply, and a store into a locked page waits; so does anyone waiting for that
+ * push, never longer than the READs in flight take. Requests that find the queue full are dropped:
+ * read-around is an optimisation and never holds back a reply.
  */
 final class PageCachePusher implements AutoCloseable {
     /** The aligned range pushed around a small random READ: 32 pages. */
@@ -46,8 +50,7 @@ final class PageCachePusher implements AutoCloseable {
     private final Notifier notifier;
     private final Vfs vfs;
     private final ArrayBlockingQueue<Push> queue = new ArrayBlockingQueue<>(64);
-    private final AtomicLong localChanges = new AtomicLong();
-    private final AtomicLong pushed = new AtomicLong(), undone = new AtomicLong();
+    private final AtomicLong pushed = new AtomicLong();
     private final Thread thread;
     /** Per kernel node: handles open for writing (and truncations running), and pushes under way. */
     private final Map<Long, Integer> writers = new HashMap<>(), pushing = new HashMap<>();
@@ -101,6 +104,21 @@ final class PageCachePusher implements AutoCloseable {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
+    /** Waits until no push at all is under way (at most {@link #MAX_WAIT_NANOS}): before the kernel drops everything. */
+    synchronized void awaitNoPushes() {
+        long deadline = System.nanoTime() + MAX_WAIT_NANOS;
+        boolean interrupted = false;
+        while (!pushing.isEmpty() && System.nanoTime() < deadline) {
+            long left = deadline - System.nanoTime();
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
     private synchronized boolean startPush(long nodeId) {
         if (writers.containsKey(nodeId)) return false;
         pushing.merge(nodeId, 1, Integer::sum);
@@ -112,18 +130,9 @@ final class PageCachePusher implements AutoCloseable {
         notifyAll();
     }
 
-    /** Some file's data changed through this mount (a write, a truncation, an allocation, a copy). */
-    void changed() {
-        localChanges.incrementAndGet();
-    }
-
-    /** Regions stored in the kernel, and regions dropped again because a change raced with them. */
+    /** Regions stored in the kernel so far. */
     long pushed() {
         return pushed.get();
-    }
-
-    long undone() {
-        return undone.get();
     }
 
     private void run() {
@@ -146,15 +155,10 @@ final class PageCachePusher implements AutoCloseable {
     private void push(Push p) {
         if (!startPush(p.nodeId)) return;
         try {
-            long local = localChanges.get(), remote = vfs.changeStamp();
+            long stamp = vfs.changeStamp();
             ByteBuffer b = vfs.peekCached(p.fh, p.offset, REGION);
-            if (b == null || !b.hasRemaining()) return;
-            if (notifier.store(p.nodeId, p.offset, MemorySegment.ofBuffer(b)) != 0) return;
-            pushed.incrementAndGet();
-            if (localChanges.get() != local || vfs.changeStamp() != remote) {
-                notifier.invalidateInode(p.nodeId, p.offset, b.remaining());
-                undone.incrementAndGet();
-            }
+            if (b == null || !b.hasRemaining() || vfs.changeStamp() != stamp) return;
+            if (notifier.store(p.nodeId, p.offset, MemorySegment.ofBuffer(b)) == 0) pushed.incrementAndGet();
         } finally {
             endPush(p.nodeId);
         }

@@ -85,13 +85,13 @@ public final class VfsFilesystem implements FuseFilesystem {
      * session runs. A filesystem that took a mount over attaches again to the client it resumes.
      */
     public void attach(io.tarn.fuse.Notifier notifier) {
-        KernelInvalidator k = new KernelInvalidator(notifier, this::node);
-        invalidator = k;
         Vfs v = vfs;
         PageCachePusher old = pusher;
         if (old != null) old.close();
+        PageCachePusher p = v == null ? null : new PageCachePusher(notifier, v);
+        KernelInvalidator k = new KernelInvalidator(notifier, this::node, p);
+        invalidator = k;
         if (v != null) {
-            PageCachePusher p = new PageCachePusher(notifier, v);
             pusher = p;
             // Handles opened before (a mount taken over, or opens racing with this call) count as writers
             // too; one counted twice only keeps its file from being pushed.
@@ -142,15 +142,6 @@ public final class VfsFilesystem implements FuseFilesystem {
         return serverUmask ? MetaService.withUmask(mode, umask) : mode;
     }
 
-    /**
-     * Counts a data change made through this mount, after it is applied and before its reply: a
-     * read-around push that raced with it is then undone (see {@link PageCachePusher}).
-     */
-    private void changed() {
-        PageCachePusher p = pusher;
-        if (p != null) p.changed();
-    }
-
     @Override
     public void destroy() {
         PageCachePusher p = pusher;
@@ -192,7 +183,6 @@ public final class VfsFilesystem implements FuseFilesystem {
         try {
             return attributes(vfs.setattr(r.caller(), ino(ino), changes), stamp);
         } finally {
-            changed(); // also after a failure: part of it may have been applied
             if (writer != null) writer.removeWriter(ino);
         }
     }
@@ -264,7 +254,6 @@ public final class VfsFilesystem implements FuseFilesystem {
             if (writer != null) writer.removeWriter(ino);
             throw e;
         }
-        if ((flags & OpenFlags.O_TRUNC) != 0) changed();
         // No FOPEN_NOFLUSH even for read-only opens: the FLUSH of a close is what drops the closing
         // process's POSIX locks (ADR 0110); with nothing to commit and no lock held it costs no RPC.
         return new Opened(fh, vfs.keepCache(fh) ? Opened.KEEP_CACHE : 0);
@@ -274,7 +263,6 @@ public final class VfsFilesystem implements FuseFilesystem {
     public Created create(Request r, long parent, String name, int mode, int umask, int flags) {
         long stamp = vfs.changeStamp();
         Vfs.Created c = vfs.create(r.caller(), ino(parent), name, mode(mode, umask), flags);
-        changed(); // O_TRUNC of a file that already existed
         PageCachePusher p = pusher;
         if (p != null && OpenFlags.writable(flags)) p.addWriter(node(c.attr().ino()));
         return new Created(entry(parent, name, c.attr(), stamp), Opened.of(c.fh()));
@@ -297,11 +285,7 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public int write(Request r, long ino, long fh, long offset, MemorySegment data, int writeFlags) {
         // The segment lives in the request buffer; Vfs.write copies it into the file's block buffers.
-        try {
-            return vfs.write(fh, offset, data.asByteBuffer());
-        } finally {
-            changed();
-        }
+        return vfs.write(fh, offset, data.asByteBuffer());
     }
 
     @Override
@@ -366,11 +350,7 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public void fallocate(Request r, long ino, long fh, int mode, long offset, long length) {
         later(r, () -> {
-            try {
-                vfs.fallocate(fh, mode, offset, length);
-            } finally {
-                changed();
-            }
+            vfs.fallocate(fh, mode, offset, length);
             return null;
         });
     }
@@ -384,13 +364,7 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public long copyFileRange(Request r, long inoIn, long fhIn, long offIn, long inoOut, long fhOut,
                               long offOut, long length, int flags) {
-        later(r, () -> {
-            try {
-                return vfs.copyFileRange(fhIn, offIn, fhOut, offOut, length, flags);
-            } finally {
-                changed();
-            }
-        });
+        later(r, () -> vfs.copyFileRange(fhIn, offIn, fhOut, offOut, length, flags));
         return 0;
     }
 
