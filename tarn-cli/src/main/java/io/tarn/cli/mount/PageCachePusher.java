@@ -43,6 +43,11 @@ final class PageCachePusher implements AutoCloseable {
     /** READs up to this size trigger a push; sequential readers get larger READs from the kernel's read-ahead. */
     static final int TRIGGER = 16 << 10;
     private static final long MAX_WAIT_NANOS = 10_000_000_000L;
+    /**
+     * Pushes per second at most (1 GiB/s of regions, about a quarter of a core here): a random reader
+     * with no locality gains nothing from them, and must not cost a core.
+     */
+    static final int MAX_PER_SECOND = 8192;
     private static final System.Logger LOG = System.getLogger(PageCachePusher.class.getName());
 
     private record Push(long nodeId, long fh, long offset) {}
@@ -51,6 +56,8 @@ final class PageCachePusher implements AutoCloseable {
     private final Vfs vfs;
     private final ArrayBlockingQueue<Push> queue = new ArrayBlockingQueue<>(64);
     private final AtomicLong pushed = new AtomicLong();
+    /** The current one-second window (System.nanoTime() >> 30) in the high bits, pushes asked for in it in the low 20. */
+    private final AtomicLong window = new AtomicLong();
     private final Thread thread;
     /** Per kernel node: handles open for writing (and truncations running), and pushes under way. */
     private final Map<Long, Integer> writers = new HashMap<>(), pushing = new HashMap<>();
@@ -67,6 +74,7 @@ final class PageCachePusher implements AutoCloseable {
         long start = offset / REGION * REGION;
         // A READ that already spans the region leaves nothing to push.
         if (offset == start && size >= REGION) return;
+        if (!withinRate(window, System.nanoTime() >> 30, MAX_PER_SECOND)) return;
         queue.offer(new Push(nodeId, fh, start));
     }
 
@@ -128,6 +136,20 @@ final class PageCachePusher implements AutoCloseable {
     private synchronized void endPush(long nodeId) {
         pushing.computeIfPresent(nodeId, (k, n) -> n > 1 ? n - 1 : null);
         notifyAll();
+    }
+
+    /**
+     * Counts one event in {@code window} for the period {@code now} (a clock in periods); false, counting
+     * nothing, once the period has had {@code max}. {@code window} holds the period in its high bits and
+     * the count in the low 20.
+     */
+    static boolean withinRate(AtomicLong window, long now, int max) {
+        while (true) {
+            long w = window.get();
+            long next = (w >> 20) == now ? w + 1 : now << 20 | 1;
+            if ((next & 0xFFFFF) > max) return false;
+            if (window.compareAndSet(w, next)) return true;
+        }
     }
 
     /** Regions stored in the kernel so far. */
