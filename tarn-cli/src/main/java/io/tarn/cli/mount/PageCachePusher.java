@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Read-around for small random reads (ADR 0070, Decision 8). The kernel reads ahead for sequential
@@ -55,7 +56,6 @@ final class PageCachePusher implements AutoCloseable {
     private final Notifier notifier;
     private final Vfs vfs;
     private final ArrayBlockingQueue<Push> queue = new ArrayBlockingQueue<>(64);
-    private final AtomicLong pushed = new AtomicLong();
     /** The current one-second window (System.nanoTime() >> 30) in the high bits, pushes asked for in it in the low 20. */
     private final AtomicLong window = new AtomicLong();
     private final Thread thread;
@@ -93,33 +93,27 @@ final class PageCachePusher implements AutoCloseable {
     }
 
     /** Waits until no push of {@code nodeId} is under way (at most {@link #MAX_WAIT_NANOS}). */
-    synchronized void awaitNoPush(long nodeId) {
+    void awaitNoPush(long nodeId) {
+        await(() -> pushing.containsKey(nodeId), "of node " + nodeId);
+    }
+
+    /** Waits until no push at all is under way (at most {@link #MAX_WAIT_NANOS}): before the kernel drops everything. */
+    void awaitNoPushes() {
+        await(() -> !pushing.isEmpty(), "");
+    }
+
+    private synchronized void await(BooleanSupplier busy, String which) {
         long deadline = System.nanoTime() + MAX_WAIT_NANOS;
         boolean interrupted = false;
-        while (pushing.containsKey(nodeId)) {
+        while (busy.getAsBoolean()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                LOG.log(System.Logger.Level.WARNING, "a read-around push of node {0} is still running after {1} s; going on",
-                        nodeId, MAX_WAIT_NANOS / 1_000_000_000L);
+                LOG.log(System.Logger.Level.WARNING, "a read-around push {0} is still running after {1} s; going on",
+                        which, MAX_WAIT_NANOS / 1_000_000_000L);
                 break;
             }
             try {
                 wait(left / 1_000_000, (int) (left % 1_000_000));
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
-    }
-
-    /** Waits until no push at all is under way (at most {@link #MAX_WAIT_NANOS}): before the kernel drops everything. */
-    synchronized void awaitNoPushes() {
-        long deadline = System.nanoTime() + MAX_WAIT_NANOS;
-        boolean interrupted = false;
-        while (!pushing.isEmpty() && System.nanoTime() < deadline) {
-            long left = deadline - System.nanoTime();
-            try {
-                wait(Math.max(1, left / 1_000_000));
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -152,11 +146,6 @@ final class PageCachePusher implements AutoCloseable {
         }
     }
 
-    /** Regions stored in the kernel so far. */
-    long pushed() {
-        return pushed.get();
-    }
-
     private void run() {
         while (!Thread.currentThread().isInterrupted()) {
             Push p;
@@ -180,7 +169,7 @@ final class PageCachePusher implements AutoCloseable {
             long stamp = vfs.changeStamp();
             ByteBuffer b = vfs.peekCached(p.fh, p.offset, REGION);
             if (b == null || !b.hasRemaining() || vfs.changeStamp() != stamp) return;
-            if (notifier.store(p.nodeId, p.offset, MemorySegment.ofBuffer(b)) == 0) pushed.incrementAndGet();
+            notifier.store(p.nodeId, p.offset, MemorySegment.ofBuffer(b)); // -ENOENT: the kernel forgot the node
         } finally {
             endPush(p.nodeId);
         }
