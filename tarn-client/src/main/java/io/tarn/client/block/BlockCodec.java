@@ -60,8 +60,8 @@ public final class BlockCodec {
      * own, save the 1/16 the whole block must save. The probe compresses 1/64 of a 4 MiB block. A profile
      * of a 1 GiB fio write had LZ4 take a third of the client's CPU to save 4% of fio's data, which the
      * 1/16 rule then threw away. The cost: a block that compresses only away from every slice, or that
-     * saves little more than 1/16 (a slice has less history to match against), is stored raw. {@code scratch} has room for the
-     * compressed form of a slice at {@code scratchOff}.
+     * saves little more than 1/16 (a slice has less history to match against), is stored raw.
+     * {@code scratch} has room for the compressed form of a slice at {@code scratchOff}.
      */
     boolean worthCompressing(byte[] src, int off, int len, byte[] scratch, int scratchOff) {
         if (len < PROBE_MIN) return true;

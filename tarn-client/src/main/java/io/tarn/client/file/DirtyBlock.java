@@ -6,10 +6,11 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A block being written: {@code buf} holds the block's bytes [0, length), zeros beyond; it may be
- * shorter than the block and grows (see {@link WriteBudget#SMALL}) before anything is put past its end. When the block
- * already had data, that data ({@code base}) is read only if it is needed: while the writes into the
- * block form one contiguous range, the base bytes outside it are still to be filled in, and a range
+ * A block being written: {@code buf} holds the block's bytes [0, length), zeros beyond. {@code buf} may
+ * be shorter than the block: it grows (see {@link WriteBudget#SMALL}) before anything is put past its
+ * end, and before a pending base is filled in (until then {@code length} may run past it). When the
+ * block already had data, that data ({@code base}) is read only if it is needed: while the writes into
+ * the block form one contiguous range, the base bytes outside it are still to be filled in, and a range
  * that grows to cover all of them (a sequential overwrite) never reads the base at all.
  * Not thread-safe: the owning {@link OpenFile}'s lock guards it.
  */
