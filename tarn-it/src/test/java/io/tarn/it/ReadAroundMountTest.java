@@ -84,6 +84,32 @@ class ReadAroundMountTest {
     }
 
     @Test
+    void aFileOpenForWritingIsNotPushed() throws Exception {
+        byte[] content = new byte[1 << 20];
+        new Random(9).nextBytes(content);
+        MountedVolume m1 = mountFresh("m1");
+        Files.write(m1.mountpoint.resolve("h"), content);
+        Files.write(m1.mountpoint.resolve("c"), content);
+        MountedVolume m2 = mountFresh("m2");
+        Path h = m2.mountpoint.resolve("h"), c = m2.mountpoint.resolve("c");
+        long region = 2L * REGION;
+        try (RandomAccessFile writer = new RandomAccessFile(h.toFile(), "rw");
+             RandomAccessFile reader = new RandomAccessFile(h.toFile(), "r");
+             RandomAccessFile control = new RandomAccessFile(c.toFile(), "r")) {
+            // h's third read is answered from memory, but h is open for writing: no push.
+            for (int page : new int[]{3, 9, 14}) readAt(reader, region + (long) page * PAGE, PAGE);
+            // The same reads of c, which nobody writes, push c's region. Pushes run in order on one thread:
+            // once c's region is resident, h's push would have been done before it.
+            for (int page : new int[]{3, 9, 14}) readAt(control, region + (long) page * PAGE, PAGE);
+            long deadline = System.nanoTime() + T.toNanos();
+            while (residentPages(c) < REGION / PAGE && System.nanoTime() < deadline) Thread.sleep(10);
+            assertTrue(residentPages(c) >= REGION / PAGE, "the control file's region was pushed: " + residentPages(c) + " pages");
+            assertEquals(3, residentPages(h), "of the file open for writing, only the 3 pages read are in the page cache");
+            assertEquals(1, writer.length() >> 20);
+        }
+    }
+
+    @Test
     void writesRacingWithPushesStayVisible() throws Exception {
         int size = 1 << 20;
         byte[] expected = new byte[size];
