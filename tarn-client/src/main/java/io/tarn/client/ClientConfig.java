@@ -15,16 +15,18 @@ import java.util.Map;
  * concurrencies bound object-store requests in flight; {@code dirPageSize} is how many names one
  * directory read asks the metadata server for; {@code heartbeat} keeps the session alive;
  * {@code readaheadBlocks} is how many blocks past a sequential read are fetched ahead (0: none);
- * {@code inlineMax}: files of at most this many bytes are kept in the metadata, with no object (ADR 0141).
+ * {@code inlineMax}: files of at most this many bytes are kept in the metadata, with no object (ADR 0141);
+ * {@code readAround}: a mount pushes the region around a small random read into the kernel's page cache
+ * (ADR 0070, Decision 8).
  */
 public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int downloadConcurrency, long cacheBytes,
                            int dirPageSize, RetryPolicy retry, Duration heartbeat, int readaheadBlocks, DiskCache diskCache,
-                           Atime atime, int inlineMax) {
+                           Atime atime, int inlineMax, boolean readAround) {
     // 25 write buffers and 76 cached blocks of 4 MiB, each taking 5 MiB of heap (HeapFootprint): a 256 MiB
     // working set stays cached. 12 transfers each way keep the daemon's heap at 760 MiB, so that with every
     // cache and buffer full it stays under 1 GiB resident (ADR 0070, "Memory with full caches").
     public static final ClientConfig DEFAULTS = new ClientConfig(128L << 20, 12, 12, 384L << 20, 512,
-            RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2, DiskCache.OFF, Atime.RELATIME, 4096);
+            RetryPolicy.DEFAULT, Duration.ofSeconds(10), 2, DiskCache.OFF, Atime.RELATIME, 4096, true);
 
     /**
      * When reads update a file's access time: never ({@code noatime}), when it is not newer than mtime or
@@ -69,46 +71,51 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
 
     /** Files of at most this many bytes keep their data in the metadata, with no object (ADR 0141; 0: none). */
     public ClientConfig withInlineMax(int bytes) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, bytes);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, bytes, readAround);
+    }
+
+    /** Whether a mount pushes the region around a small random read into the kernel's page cache (ADR 0070, Decision 8). */
+    public ClientConfig withReadAround(boolean on) {
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax, on);
     }
 
     public ClientConfig withWriteBuffer(long bytes) {
-        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
+        return new ClientConfig(bytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax, readAround);
     }
 
     public ClientConfig withCache(long bytes) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, bytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax, readAround);
     }
 
     public ClientConfig withConcurrency(int uploads, int downloads) {
-        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
+        return new ClientConfig(writeBufferBytes, uploads, downloads, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax, readAround);
     }
 
     public ClientConfig withDirPageSize(int n) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, n, retry, heartbeat, readaheadBlocks, diskCache, atime, inlineMax, readAround);
     }
 
     public ClientConfig withReadahead(int blocks) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, blocks, diskCache, atime, inlineMax);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, blocks, diskCache, atime, inlineMax, readAround);
     }
 
     public ClientConfig withDiskCache(DiskCache d) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, d, atime, inlineMax);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, d, atime, inlineMax, readAround);
     }
 
     public ClientConfig withAtime(Atime a) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, a, inlineMax);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, retry, heartbeat, readaheadBlocks, diskCache, a, inlineMax, readAround);
     }
 
     public ClientConfig withRetry(RetryPolicy p) {
-        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat, readaheadBlocks, diskCache, atime, inlineMax);
+        return new ClientConfig(writeBufferBytes, uploadConcurrency, downloadConcurrency, cacheBytes, dirPageSize, p, heartbeat, readaheadBlocks, diskCache, atime, inlineMax, readAround);
     }
 
     /**
      * Parses options as given on a command line or in a file: {@code write-buffer}, {@code cache-size}
      * (sizes like 64M, 1G), {@code upload-concurrency}, {@code download-concurrency}, {@code dir-page-size}, {@code readahead} (blocks), {@code atime} (noatime, relatime, strictatime),
      * {@code cache-dir} (a local disk cache; default size 10G, free-space floor 1G), {@code disk-cache-size}, {@code disk-free-floor},
-     * {@code inline-max} (a size, at most 64K; 0: no inline files),
+     * {@code inline-max} (a size, at most 64K; 0: no inline files), {@code read-around} (on/off; default on),
      * {@code writeback} (on/off; needs cache-dir) and {@code writeback-size} (default 10G),
      * {@code retry-attempts}, {@code retry-deadline} and {@code heartbeat} (durations like 500ms, 30s, 2m).
      * Unknown keys and bad values are EINVAL naming the key.
@@ -126,9 +133,10 @@ public record ClientConfig(long writeBufferBytes, int uploadConcurrency, int dow
                     case "download-concurrency" -> c.withConcurrency(c.uploadConcurrency, Integer.parseInt(v));
                     case "dir-page-size" -> c.withDirPageSize(Integer.parseInt(v));
                     case "heartbeat" -> new ClientConfig(c.writeBufferBytes, c.uploadConcurrency, c.downloadConcurrency,
-                            c.cacheBytes, c.dirPageSize, c.retry, duration(v), c.readaheadBlocks, c.diskCache, c.atime, c.inlineMax);
+                            c.cacheBytes, c.dirPageSize, c.retry, duration(v), c.readaheadBlocks, c.diskCache, c.atime, c.inlineMax, c.readAround);
                     case "readahead" -> c.withReadahead(Integer.parseInt(v));
                     case "inline-max" -> c.withInlineMax((int) Math.min(Integer.MAX_VALUE, size(v)));
+                    case "read-around" -> c.withReadAround(flag(v));
                     case "atime" -> c.withAtime(Atime.valueOf(v.toUpperCase(Locale.ROOT)));
                     case "cache-dir" -> c.withDiskCache(new DiskCache(v.isEmpty() ? null : java.nio.file.Path.of(v),
                             c.diskCache.dir() == null && c.diskCache.maxBytes() == 0 ? 10L << 30 : c.diskCache.maxBytes(),

@@ -482,6 +482,11 @@ public final class TarnVfs implements Vfs {
     }
 
     @Override
+    public boolean readAround() {
+        return config.readAround();
+    }
+
+    @Override
     public List<Long> inodesOpenForWriting() {
         List<Long> inos = new ArrayList<>();
         for (FileHandle h : handles.values()) if (h.file != null && OpenFlags.writable(h.flags)) inos.add(h.ino);

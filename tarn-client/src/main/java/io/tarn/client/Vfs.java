@@ -90,6 +90,11 @@ public interface Vfs extends AutoCloseable {
         return null;
     }
 
+    /** Whether a mount may push the region around a small random read into the kernel's page cache. */
+    default boolean readAround() {
+        return false;
+    }
+
     /** The inode of each handle open for writing, once per handle. */
     default java.util.List<Long> inodesOpenForWriting() {
         return java.util.List.of();

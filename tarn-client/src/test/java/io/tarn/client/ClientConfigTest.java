@@ -31,6 +31,16 @@ class ClientConfigTest {
     }
 
     @Test
+    void readAroundIsOnUnlessTurnedOff() {
+        assertTrue(ClientConfig.DEFAULTS.readAround());
+        assertFalse(ClientConfig.parse(Map.of("read-around", "off")).readAround());
+        assertTrue(ClientConfig.parse(Map.of("read-around", "on")).readAround());
+        FsException e = assertThrows(FsException.class, () -> ClientConfig.parse(Map.of("read-around", "sometimes")));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("read-around"), e.getMessage());
+    }
+
+    @Test
     void writeBackNeedsALocalDirectory() {
         ClientConfig c = ClientConfig.parse(new java.util.TreeMap<>(Map.of("writeback", "", "cache-dir", "/var/cache/tarn")));
         assertTrue(c.diskCache().writeBack());

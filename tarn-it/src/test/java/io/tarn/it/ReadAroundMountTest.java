@@ -36,11 +36,13 @@ class ReadAroundMountTest {
         if (mount != null) mount.close();
     }
 
-    private MountedVolume mountFresh(String name) throws Exception {
+    private MountedVolume mountFresh(String name, String... options) throws Exception {
         Path data = tmp.resolve("data");
         if (!Files.exists(data)) Programs.tarn(T, "volume", "create", "ra", "--block-size", "1M", "--data", data.toString()).ok();
         if (mount != null) mount.close();
-        mount = MountedVolume.mount("ra", tmp.resolve(name), "--data", data.toString());
+        List<String> args = new java.util.ArrayList<>(List.of("--data", data.toString()));
+        args.addAll(List.of(options));
+        mount = MountedVolume.mount("ra", tmp.resolve(name), args.toArray(String[]::new));
         return mount;
     }
 
@@ -107,6 +109,21 @@ class ReadAroundMountTest {
             assertEquals(3, residentPages(h), "of the file open for writing, only the 3 pages read are in the page cache");
             assertEquals(1, writer.length() >> 20);
         }
+    }
+
+    @Test
+    void readAroundCanBeTurnedOffForAMount() throws Exception {
+        byte[] content = new byte[1 << 20];
+        new Random(13).nextBytes(content);
+        Files.write(mountFresh("m1").mountpoint.resolve("k"), content);
+        Path k = mountFresh("m2", "-o", "read-around=off").mountpoint.resolve("k");
+        try (RandomAccessFile raf = new RandomAccessFile(k.toFile(), "r")) {
+            for (int page : new int[]{3, 9, 14, 20}) {
+                long at = 2L * REGION + (long) page * PAGE;
+                assertArrayEquals(Arrays.copyOfRange(content, (int) at, (int) at + PAGE), readAt(raf, at, PAGE));
+            }
+        }
+        assertArrayEquals(content, Files.readAllBytes(k));
     }
 
     @Test

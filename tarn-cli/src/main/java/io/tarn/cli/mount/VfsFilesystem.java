@@ -88,16 +88,14 @@ public final class VfsFilesystem implements FuseFilesystem {
         Vfs v = vfs;
         PageCachePusher old = pusher;
         if (old != null) old.close();
-        PageCachePusher p = v == null ? null : new PageCachePusher(notifier, v);
+        PageCachePusher p = v == null || !v.readAround() ? null : new PageCachePusher(notifier, v);
         KernelInvalidator k = new KernelInvalidator(notifier, this::node, p);
         invalidator = k;
-        if (v != null) {
-            pusher = p;
-            // Handles opened before (a mount taken over, or opens racing with this call) count as writers
-            // too; one counted twice only keeps its file from being pushed.
-            for (long openIno : v.inodesOpenForWriting()) p.addWriter(node(openIno));
-            v.listen(k);
-        }
+        pusher = p;
+        // Handles opened before (a mount taken over, or opens racing with this call) count as writers too;
+        // one counted twice only keeps its file from being pushed.
+        if (p != null) for (long openIno : v.inodesOpenForWriting()) p.addWriter(node(openIno));
+        if (v != null) v.listen(k);
     }
 
     /** An entry reply; the kernel may keep it long only if no pushed change arrived since {@code stamp}. */
