@@ -53,6 +53,18 @@ class ReadAroundMountTest {
         return Long.parseLong(r.out().trim());
     }
 
+    /**
+     * Waits (at most {@link #T}) until at least {@code pages} of {@code f} are in the page cache, and returns
+     * how many are. A push lands asynchronously and signals nothing: each look runs fincore, which paces
+     * the loop.
+     */
+    private static long awaitResident(Path f, long pages) throws Exception {
+        long deadline = System.nanoTime() + T.toNanos();
+        long resident;
+        while ((resident = residentPages(f)) < pages && System.nanoTime() < deadline) Thread.onSpinWait();
+        return resident;
+    }
+
     private static byte[] readAt(RandomAccessFile f, long pos, int n) throws Exception {
         byte[] b = new byte[n];
         f.seek(pos);
@@ -75,9 +87,7 @@ class ReadAroundMountTest {
                 long at = regionStart + (long) page * PAGE;
                 assertArrayEquals(Arrays.copyOfRange(content, (int) at, (int) at + PAGE), readAt(raf, at, PAGE));
             }
-            long deadline = System.nanoTime() + T.toNanos();
-            long resident;
-            while ((resident = residentPages(f)) < REGION / PAGE && System.nanoTime() < deadline) Thread.sleep(10);
+            long resident = awaitResident(f, REGION / PAGE);
             assertTrue(resident >= REGION / PAGE, "the whole region is in the page cache after three reads of one page each: " + resident + " pages");
             // What the kernel now serves from its cache is the file's data.
             assertArrayEquals(Arrays.copyOfRange(content, (int) regionStart, (int) regionStart + REGION), readAt(raf, regionStart, REGION));
@@ -103,9 +113,8 @@ class ReadAroundMountTest {
             // The same reads of c, which nobody writes, push c's region. Pushes run in order on one thread:
             // once c's region is resident, h's push would have been done before it.
             for (int page : new int[]{3, 9, 14}) readAt(control, region + (long) page * PAGE, PAGE);
-            long deadline = System.nanoTime() + T.toNanos();
-            while (residentPages(c) < REGION / PAGE && System.nanoTime() < deadline) Thread.sleep(10);
-            assertTrue(residentPages(c) >= REGION / PAGE, "the control file's region was pushed: " + residentPages(c) + " pages");
+            long pushedOfC = awaitResident(c, REGION / PAGE);
+            assertTrue(pushedOfC >= REGION / PAGE, "the control file's region was pushed: " + pushedOfC + " pages");
             assertEquals(3, residentPages(h), "of the file open for writing, only the 3 pages read are in the page cache");
             assertEquals(1, writer.length() >> 20);
         }
