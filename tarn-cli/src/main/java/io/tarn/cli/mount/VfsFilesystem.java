@@ -165,15 +165,20 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public Attributes setattr(Request r, long ino, SetAttr changes, long fh) {
         PageCachePusher p = changes.has(SetAttr.SIZE) ? pusher : null;
-        // A truncation waits for a read-around push of the file under way, off this worker.
-        if (p != null && p.addWriter(ino)) {
-            later(r, () -> {
-                p.awaitNoPush(ino);
-                return setattrNow(r, ino, changes, p);
-            });
-            return null;
-        }
-        return setattrNow(r, ino, changes, p);
+        return asWriter(r, ino, p, () -> setattrNow(r, ino, changes, p));
+    }
+
+    /**
+     * Runs {@code change} of file {@code ino} counted as a writer of {@code p} (null: no read-around): now,
+     * or, if a push of the file is under way, once it is done and off this worker (then null).
+     */
+    private <T> T asWriter(Request r, long ino, PageCachePusher p, Supplier<T> change) {
+        if (p == null || !p.addWriter(ino)) return change.get();
+        later(r, () -> {
+            p.awaitNoPush(ino);
+            return change.get();
+        });
+        return null;
     }
 
     private Attributes setattrNow(Request r, long ino, SetAttr changes, PageCachePusher writer) {
@@ -232,15 +237,7 @@ public final class VfsFilesystem implements FuseFilesystem {
     @Override
     public Opened open(Request r, long ino, int flags) {
         PageCachePusher p = OpenFlags.writable(flags) ? pusher : null;
-        // An open for writing waits for a read-around push of the file under way, off this worker.
-        if (p != null && p.addWriter(ino)) {
-            later(r, () -> {
-                p.awaitNoPush(ino);
-                return openNow(r, ino, flags, p);
-            });
-            return null;
-        }
-        return openNow(r, ino, flags, p);
+        return asWriter(r, ino, p, () -> openNow(r, ino, flags, p));
     }
 
     /** {@code writer}: the pusher that counted this open as a writer, to uncount it if the open fails. */
