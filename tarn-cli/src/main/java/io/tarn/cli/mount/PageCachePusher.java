@@ -35,8 +35,10 @@ import java.util.function.BooleanSupplier;
  * <p>
  * Pushes run on one thread of their own, after the worker has replied. The READ's own pages stay locked
  * in the kernel until that reply, and a store into a locked page waits; so does anyone waiting for that
- * push, never longer than the READs in flight take. Requests that find the queue full are dropped:
- * read-around is an optimisation and never holds back a reply.
+ * push, until a worker has answered those READs. Opens and truncations wait on a virtual thread; a lock
+ * that finds data changed waits on the worker that took it, so with every worker waiting so the READs
+ * would go unanswered: each wait ends after {@link #MAX_WAIT_NANOS} with a warning. Requests that find
+ * the queue full are dropped: read-around is an optimisation and never holds back a reply.
  */
 final class PageCachePusher implements AutoCloseable {
     /** The aligned range pushed around a small random READ: 32 pages. */

@@ -258,6 +258,8 @@ public final class VfsFilesystem implements FuseFilesystem {
     public Created create(Request r, long parent, String name, int mode, int umask, int flags) {
         long stamp = vfs.changeStamp();
         Vfs.Created c = vfs.create(r.caller(), ino(parent), name, mode(mode, umask), flags);
+        // Counted after the create: a new inode has no push to wait for (an existing one reached by CREATE,
+        // after a lookup that missed it, is the rare exception).
         PageCachePusher p = pusher;
         if (p != null && OpenFlags.writable(flags)) p.addWriter(node(c.attr().ino()));
         return new Created(entry(parent, name, c.attr(), stamp), Opened.of(c.fh()));
