@@ -35,7 +35,7 @@ import java.util.Properties;
 final class S3Clients {
     private S3Clients() {}
 
-    static S3Client build(S3Options o) {
+    static S3Client build(S3Options o, AwsCredentialsProvider credentials, TrustManagerFactory trust) {
         ApacheHttpClient.Builder http = ApacheHttpClient.builder()
                 .maxConnections(o.connections())
                 .connectionTimeout(Duration.ofSeconds(5))
@@ -45,16 +45,10 @@ final class S3Clients {
                 // Block puts are small and mostly succeed: waiting for "100 Continue" only adds a round trip.
                 .expectContinueEnabled(false);
         boolean https = o.endpoint().map(e -> e.getScheme().equals("https")).orElse(true);
-        // The AWS CLI honours AWS_CA_BUNDLE (some machines set it for a private CA); the Java SDK does not,
-        // so without this a store that the CLI reaches would fail the TLS handshake here.
-        String bundle = System.getenv("AWS_CA_BUNDLE");
-        if (https && bundle != null && !bundle.isBlank()) {
-            TrustManagerFactory tmf = trustFrom(Path.of(bundle));
-            http.tlsTrustManagersProvider(tmf::getTrustManagers);
-        }
+        if (https && trust != null) http.tlsTrustManagersProvider(trust::getTrustManagers);
         S3ClientBuilder b = S3Client.builder()
                 .httpClientBuilder(http)
-                .credentialsProvider(credentials(o))
+                .credentialsProvider(credentials)
                 .region(region(o))
                 // Whole-payload signing instead of aws-chunked: one SHA-256 pass, no per-chunk signatures to
                 // compute and verify (blocks are at most 8 MiB and already in memory).
@@ -86,7 +80,17 @@ final class S3Clients {
         }
     }
 
-    private static AwsCredentialsProvider credentials(S3Options o) {
+    /**
+     * The trust store of AWS_CA_BUNDLE, or null for the JDK's own. The AWS CLI honours that variable (some
+     * machines set it for a private CA); the Java SDK does not, so without this a store that the CLI reaches
+     * would fail the TLS handshake here.
+     */
+    static TrustManagerFactory trust() {
+        String bundle = System.getenv("AWS_CA_BUNDLE");
+        return bundle == null || bundle.isBlank() ? null : trustFrom(Path.of(bundle));
+    }
+
+    static AwsCredentialsProvider credentials(S3Options o) {
         if (o.credentialsFile().isPresent()) {
             Path f = o.credentialsFile().get();
             Properties p = new Properties();

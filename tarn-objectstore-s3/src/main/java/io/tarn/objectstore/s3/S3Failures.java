@@ -25,20 +25,8 @@ final class S3Failures {
 
     static ObjectStoreException map(String store, String what, SdkException e) {
         if (e instanceof AwsServiceException s) {
-            int status = s.statusCode();
             String code = s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
-            boolean retryable = status == 429 || status == 408 || status >= 500 || s.isThrottlingException()
-                    || (code != null && RETRYABLE_CODES.contains(code));
-            String hint = switch (code == null ? "" : code) {
-                case "NoSuchBucket" -> ": the bucket does not exist";
-                case "AccessDenied", "AllAccessDisabled" -> ": access denied (check the credentials' permissions)";
-                case "InvalidAccessKeyId" -> ": the access key id is not known to the store";
-                case "SignatureDoesNotMatch" -> ": the secret key does not match the access key id";
-                case "PermanentRedirect", "AuthorizationHeaderMalformed" -> ": the bucket lives in another region (set region=...)";
-                default -> status == 403 ? ": forbidden (check credentials and permissions)" : "";
-            };
-            return new ObjectStoreException("%s: %s failed: HTTP %d %s%s".formatted(store, what, status,
-                    code == null ? "" : code, hint), retryable, e);
+            return fromStatus(store, what, s.statusCode(), code, s.isThrottlingException(), e);
         }
         if (e instanceof ApiCallAttemptTimeoutException || e instanceof ApiCallTimeoutException)
             return new ObjectStoreException(store + ": " + what + " timed out", true, e);
@@ -54,6 +42,22 @@ final class S3Failures {
             return new ObjectStoreException(store + ": " + what + " failed: " + firstLine(e.getMessage()), e.retryable(), e);
         }
         return new ObjectStoreException(store + ": " + what + " failed: " + firstLine(e.getMessage()), e.retryable(), e);
+    }
+
+    /** A failed HTTP exchange with the service: its status and the error code of its body (null if none). */
+    static ObjectStoreException fromStatus(String store, String what, int status, String code, boolean throttled, Throwable cause) {
+        boolean retryable = status == 429 || status == 408 || status >= 500 || throttled
+                || (code != null && RETRYABLE_CODES.contains(code));
+        String hint = switch (code == null ? "" : code) {
+            case "NoSuchBucket" -> ": the bucket does not exist";
+            case "AccessDenied", "AllAccessDisabled" -> ": access denied (check the credentials' permissions)";
+            case "InvalidAccessKeyId" -> ": the access key id is not known to the store";
+            case "SignatureDoesNotMatch" -> ": the secret key does not match the access key id";
+            case "PermanentRedirect", "AuthorizationHeaderMalformed" -> ": the bucket lives in another region (set region=...)";
+            default -> status == 403 ? ": forbidden (check credentials and permissions)" : "";
+        };
+        return new ObjectStoreException("%s: %s failed: HTTP %d %s%s".formatted(store, what, status,
+                code == null ? "" : code, hint), retryable, cause);
     }
 
     private static Throwable rootIo(Throwable t) {

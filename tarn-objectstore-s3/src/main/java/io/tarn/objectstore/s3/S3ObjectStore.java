@@ -4,6 +4,7 @@ import io.tarn.api.ObjectInfo;
 import io.tarn.api.ObjectStore;
 import io.tarn.api.ObjectStoreException;
 import io.tarn.objectstore.ObjectKeys;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -18,11 +19,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -40,16 +39,19 @@ import java.util.stream.StreamSupport;
  */
 public final class S3ObjectStore implements ObjectStore {
     private final S3Client s3;
+    /** Block GETs and PUTs without the SDK, when the store allows (S3Options.usesDirectPath); else null. */
+    private final S3DirectPath direct;
     private final S3Options options;
     private final String bucket;
     private final String describe;
 
     public S3ObjectStore(S3Options options) {
-        this(S3Clients.build(options), options);
+        this(options, S3Clients.credentials(options), S3Clients.trust());
     }
 
-    S3ObjectStore(S3Client s3, S3Options options) {
-        this.s3 = s3;
+    private S3ObjectStore(S3Options options, AwsCredentialsProvider credentials, TrustManagerFactory trust) {
+        this.s3 = S3Clients.build(options, credentials, trust);
+        this.direct = options.usesDirectPath() ? new S3DirectPath(options, credentials, trust) : null;
         this.options = options;
         this.bucket = options.location().bucket();
         this.describe = options.describe();
@@ -61,6 +63,7 @@ public final class S3ObjectStore implements ObjectStore {
         if (offset < 0) throw new ObjectStoreException("negative offset " + offset + " for " + key, false);
         if (length == 0) return head(key).map(i -> ByteBuffer.allocate(0));
         String full = options.location().fullKey(key);
+        if (direct != null) return directGet(key, full, offset, length);
         GetObjectRequest.Builder req = GetObjectRequest.builder().bucket(bucket).key(full);
         boolean ranged = offset > 0 || length > 0;
         if (ranged) req.range("bytes=" + offset + "-" + (length < 0 ? "" : Long.toString(offset + length - 1)));
@@ -90,14 +93,40 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    private Optional<ByteBuffer> directGet(String key, String full, long offset, int length) {
+        boolean ranged = offset > 0 || length > 0;
+        String range = ranged ? "bytes=" + offset + "-" + (length < 0 ? "" : Long.toString(offset + length - 1)) : null;
+        S3DirectPath.Reply r = direct.get(full, range, Integer.MAX_VALUE - 8, "get " + key);
+        int status = r.status();
+        if (status == 200 || status == 206) {
+            ByteBuffer b = ByteBuffer.wrap(r.body());
+            // A server that ignores Range answers 200 with the whole object: cut the asked-for part out of it.
+            if (status == 200 && ranged) {
+                int from = (int) Math.min(offset, b.limit());
+                b.position(from).limit(length < 0 ? b.limit() : (int) Math.min(b.limit(), (long) from + length));
+                b = b.slice();
+            }
+            return Optional.of(b);
+        }
+        if (status == 404 && !"NoSuchBucket".equals(r.code())) return Optional.empty();
+        // A range starting at or past the end: the object exists and has nothing there.
+        if (status == 416) return head(key).map(i -> ByteBuffer.allocate(0));
+        throw S3Failures.fromStatus(describe, "get " + key, status, r.code(), false, null);
+    }
+
     @Override
     public void put(String key, ByteBuffer data) {
         ObjectKeys.check(key);
+        if (direct != null) {
+            S3DirectPath.Reply r = direct.put(options.location().fullKey(key), data, "put " + key);
+            if (r.status() / 100 != 2) throw S3Failures.fromStatus(describe, "put " + key, r.status(), r.code(), false, null);
+            return;
+        }
         var req = software.amazon.awssdk.services.s3.model.PutObjectRequest.builder()
                 .bucket(bucket).key(options.location().fullKey(key)).contentLength((long) data.remaining());
         switch (options.checksums()) {
             case CRC32C -> req.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
-            case MD5 -> req.contentMD5(md5(data));
+            case MD5 -> req.contentMD5(S3DirectPath.md5(data));
             case NONE -> { }
         }
         try {
@@ -203,16 +232,6 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
-    private static String md5(ByteBuffer data) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("MD5");
-            md.update(data.duplicate());
-            return Base64.getEncoder().encodeToString(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static String code(S3Exception e) {
         return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
     }
@@ -224,6 +243,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void close() {
+        if (direct != null) direct.close();
         s3.close();
     }
 }

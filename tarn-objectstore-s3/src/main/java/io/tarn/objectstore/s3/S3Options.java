@@ -22,10 +22,12 @@ import java.util.Set;
  * @param connections     HTTP connection pool size: Tarn moves many blocks at once
  * @param requestTimeout  one attempt's time limit
  * @param checksums       how puts (and whole-object gets) are checked end to end: see {@link Checksums}
+ * @param directHttp      block GETs and PUTs go straight over HTTP (ADR 0142) where they can: a custom endpoint
+ *                        and no CRC32C trailers; false keeps every request on the SDK
  */
 public record S3Options(StoreUri location, Optional<URI> endpoint, Optional<String> region, boolean pathStyle,
                         Optional<String> profile, Optional<Path> credentialsFile, int connections,
-                        Duration requestTimeout, Checksums checksums) {
+                        Duration requestTimeout, Checksums checksums, boolean directHttp) {
     /**
      * CRC32C is AWS's flexible checksum (sent as a trailer, stored, checked on whole-object gets); many
      * S3-compatible servers answer it with 501, so with a custom https endpoint the default is Content-MD5,
@@ -38,7 +40,7 @@ public record S3Options(StoreUri location, Optional<URI> endpoint, Optional<Stri
 
     static final String EXAMPLE = "s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1&path-style=true";
     static final Set<String> OPTIONS = Set.of("endpoint", "region", "path-style", "profile", "credentials-file",
-            "connections", "timeout-seconds", "checksums");
+            "connections", "timeout-seconds", "checksums", "direct-http");
 
     public static S3Options parse(URI uri) {
         StoreUri u = StoreUri.parse(uri, EXAMPLE, OPTIONS);
@@ -46,7 +48,8 @@ public record S3Options(StoreUri location, Optional<URI> endpoint, Optional<Stri
         return new S3Options(u, endpoint, u.option("region"), u.flag("path-style", endpoint.isPresent()),
                 u.option("profile"), u.option("credentials-file").map(Path::of),
                 u.intOption("connections", 256), Duration.ofSeconds(u.intOption("timeout-seconds", 60)),
-                checksums(u, endpoint.map(e -> e.getScheme().equals("http") ? "none" : "md5").orElse("crc32c")));
+                checksums(u, endpoint.map(e -> e.getScheme().equals("http") ? "none" : "md5").orElse("crc32c")),
+                u.flag("direct-http", true));
     }
 
     private static Checksums checksums(StoreUri u, String byDefault) {
@@ -70,6 +73,11 @@ public record S3Options(StoreUri location, Optional<URI> endpoint, Optional<Stri
         } catch (IllegalArgumentException bad) {
             throw FsException.of(Errno.EINVAL, "%s: endpoint '%s' is not an http(s)://host[:port] URL", u.display(), e);
         }
+    }
+
+    /** Whether block GETs and PUTs take {@link S3DirectPath}: it speaks to a custom endpoint and sends no CRC32C trailer. */
+    boolean usesDirectPath() {
+        return directHttp && endpoint.isPresent() && checksums != Checksums.CRC32C;
     }
 
     /** What messages show: the bucket, prefix and endpoint, no credentials. */

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
@@ -17,7 +19,10 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Wrong credentials, a missing bucket, a dead endpoint, secrets in the URI: clear verdicts, nothing leaked. */
+/**
+ * Wrong credentials, a missing bucket, a dead endpoint, secrets in the URI: clear verdicts, nothing leaked.
+ * Each store-facing case runs on the direct block path and on the SDK ({@code direct-http=false}).
+ */
 @Timeout(60)
 class S3BadInputTest {
     static S3ProxyServer server;
@@ -34,42 +39,48 @@ class S3BadInputTest {
         if (server != null) server.close();
     }
 
+    private static final String SDK = "&direct-http=false";
+
     private static ObjectStoreException putFails(String uri) {
         try (ObjectStore s = ObjectStores.open(uri)) {
             return assertThrows(ObjectStoreException.class, () -> s.put("probe", ByteBuffer.wrap(new byte[]{1})));
         }
     }
 
-    @Test
-    void wrongSecretIsPermanentAndNamed() throws Exception {
-        ObjectStoreException e = putFails(server.uri(server.createBucket(), "", server.writeCredentials(dir, false)));
+    @ParameterizedTest(name = "sdk={0}")
+    @ValueSource(booleans = {false, true})
+    void wrongSecretIsPermanentAndNamed(boolean sdk) throws Exception {
+        ObjectStoreException e = putFails(server.uri(server.createBucket(), "", server.writeCredentials(dir, false)) + (sdk ? SDK : ""));
         assertFalse(e.retryable());
         assertTrue(e.getMessage().contains("403"), e.getMessage());
         assertFalse(e.getMessage().contains("not-the-secret"), "the secret must not appear: " + e.getMessage());
     }
 
-    @Test
-    void missingBucketIsPermanentAndNamed() throws Exception {
-        ObjectStoreException e = putFails(server.uri("no-such-bucket", "", server.writeCredentials(dir, true)));
+    @ParameterizedTest(name = "sdk={0}")
+    @ValueSource(booleans = {false, true})
+    void missingBucketIsPermanentAndNamed(boolean sdk) throws Exception {
+        ObjectStoreException e = putFails(server.uri("no-such-bucket", "", server.writeCredentials(dir, true)) + (sdk ? SDK : ""));
         assertFalse(e.retryable());
         assertTrue(e.getMessage().contains("bucket does not exist"), e.getMessage());
     }
 
-    @Test
-    void unreachableEndpointIsRetryable() throws Exception {
+    @ParameterizedTest(name = "sdk={0}")
+    @ValueSource(booleans = {false, true})
+    void unreachableEndpointIsRetryable(boolean sdk) throws Exception {
         int dead;
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
         }
-        String uri = "s3://b?endpoint=http://127.0.0.1:" + dead + "&credentials-file=" + server.writeCredentials(dir, true);
+        String uri = "s3://b?endpoint=http://127.0.0.1:" + dead + "&credentials-file=" + server.writeCredentials(dir, true) + (sdk ? SDK : "");
         ObjectStoreException e = putFails(uri);
         assertTrue(e.retryable(), e.getMessage());
         assertTrue(e.getMessage().contains("127.0.0.1:" + dead), e.getMessage());
     }
 
-    @Test
-    void storeThatComesBackServesItsObjects() throws Exception {
-        String uri = server.uri(server.createBucket(), "p", server.writeCredentials(dir, true));
+    @ParameterizedTest(name = "sdk={0}")
+    @ValueSource(booleans = {false, true})
+    void storeThatComesBackServesItsObjects(boolean sdk) throws Exception {
+        String uri = server.uri(server.createBucket(), "p", server.writeCredentials(dir, true)) + (sdk ? SDK : "");
         try (ObjectStore s = ObjectStores.open(uri)) {
             s.put("k", ByteBuffer.wrap(new byte[]{7, 8, 9}));
             server.stop();

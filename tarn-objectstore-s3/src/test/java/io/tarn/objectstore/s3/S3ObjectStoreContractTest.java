@@ -9,7 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
-/** The ObjectStore contract against a real S3 server (S3Proxy on loopback), under a prefix, through the s3:// URI. */
+/** The ObjectStore contract against a real S3 server (S3Proxy on loopback), under a prefix, through the s3:// URI: block GETs and PUTs take the direct path. */
 class S3ObjectStoreContractTest extends ObjectStoreContract {
     static S3ProxyServer server;
     @TempDir
