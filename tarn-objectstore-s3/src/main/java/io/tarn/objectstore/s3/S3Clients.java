@@ -114,7 +114,7 @@ final class S3Clients {
         return DefaultCredentialsProvider.builder().build();
     }
 
-    private static TrustManagerFactory trustFrom(Path pem) {
+    static TrustManagerFactory trustFrom(Path pem) {
         try (InputStream in = Files.newInputStream(pem)) {
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);

@@ -49,7 +49,8 @@ public final class S3ObjectStore implements ObjectStore {
         this(options, S3Clients.credentials(options), S3Clients.trust());
     }
 
-    private S3ObjectStore(S3Options options, AwsCredentialsProvider credentials, TrustManagerFactory trust) {
+    /** With the trust store given (null: the JDK's own); the public constructor reads AWS_CA_BUNDLE for it. */
+    S3ObjectStore(S3Options options, AwsCredentialsProvider credentials, TrustManagerFactory trust) {
         this.s3 = S3Clients.build(options, credentials, trust);
         this.direct = options.usesDirectPath() ? new S3DirectPath(options, credentials, trust) : null;
         this.options = options;

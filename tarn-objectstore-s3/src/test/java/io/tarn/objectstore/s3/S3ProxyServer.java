@@ -25,6 +25,9 @@ public final class S3ProxyServer implements AutoCloseable {
     private final BlobStore blobs;
     private S3Proxy proxy;
     private int port;
+    /** A PKCS12 key store and its password when the server speaks TLS only; null for plain http. */
+    private Path keyStore;
+    private String keyStorePassword;
 
     private S3ProxyServer() {
         // The transient backend keeps keys in a sorted map (S3 list order) and allows any key length.
@@ -39,15 +42,25 @@ public final class S3ProxyServer implements AutoCloseable {
         return s;
     }
 
+    /** Starts a server that speaks https only, with the key and certificate of {@code keyStore} (PKCS12). */
+    public static S3ProxyServer startTls(Path keyStore, String password) throws Exception {
+        S3ProxyServer s = new S3ProxyServer();
+        s.keyStore = keyStore;
+        s.keyStorePassword = password;
+        s.listen(0);
+        return s;
+    }
+
     private void listen(int onPort) throws Exception {
-        S3Proxy p = S3Proxy.builder()
+        S3Proxy.Builder b = S3Proxy.builder()
                 .blobStore(blobs)
-                .endpoint(URI.create("http://127.0.0.1:" + onPort))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                .build();
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY);
+        if (keyStore == null) b.endpoint(URI.create("http://127.0.0.1:" + onPort));
+        else b.secureEndpoint(URI.create("https://127.0.0.1:" + onPort)).keyStore(keyStore.toString(), keyStorePassword);
+        S3Proxy p = b.build();
         p.start();
         proxy = p;
-        port = p.getPort();
+        port = keyStore == null ? p.getPort() : p.getSecurePort();
     }
 
     /** Stops answering; connections are refused until {@link #restart()}. Objects are kept. */
@@ -62,7 +75,11 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + port;
+        return (keyStore == null ? "http" : "https") + "://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
     }
 
     /** A new empty bucket with a random name. */
