@@ -67,6 +67,10 @@ final class StoreCommand {
         String smallSize;
         @Option(names = "--small-count", defaultValue = "200", description = "Small objects, one request at a time (default: ${DEFAULT-VALUE}).")
         int smallCount;
+        @Option(names = "--drop-caches", description = "Before each GET phase, flush and drop this machine's page cache "
+                + "(root only). A store on this machine (a directory, S3Proxy) then serves the GETs from its disk, as it "
+                + "serves a freshly mounted volume's reads in bench/io/run.sh, which drops caches too.")
+        boolean dropCaches;
 
         @Override
         public Integer call() throws Exception {
@@ -80,7 +84,8 @@ final class StoreCommand {
                 out.printf("store %s, objects of %s, %d per level, small objects of %s%n", store.describe(),
                         Sizes.human(bs), objects, Sizes.human(ss));
                 out.printf("%-13s %5s %7s %10s %10s %9s %9s %9s%n", "op", "conc", "objects", "MiB/s", "ops/s", "p50 ms", "p99 ms", "max ms");
-                StoreBench.run(store, new StoreBench.Plan((int) bs, objects, List.copyOf(concurrency), (int) ss, smallCount), p -> {
+                StoreBench.run(store, new StoreBench.Plan((int) bs, objects, List.copyOf(concurrency), (int) ss, smallCount,
+                        dropCaches ? Bench::dropPageCache : () -> { }), p -> {
                     out.printf("%-13s %5d %7d %10s %10.0f %9.2f %9.2f %9.2f%n", p.op(), p.concurrency(), p.objects(),
                             p.bytes() == 0 ? "-" : String.format("%.1f", p.mibPerSecond()), p.opsPerSecond(),
                             p.latencies().millis(0.5), p.latencies().millis(0.99), p.latencies().millis(1.0));
@@ -88,6 +93,21 @@ final class StoreCommand {
                 });
             }
             return 0;
+        }
+
+        /** sync, then drop clean pages, dentries and inodes: what {@code echo 3 > /proc/sys/vm/drop_caches} does. */
+        static void dropPageCache() {
+            try {
+                Process sync = new ProcessBuilder("sync").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!sync.waitFor(10, java.util.concurrent.TimeUnit.MINUTES) || sync.exitValue() != 0)
+                    throw FsException.of(Errno.EIO, "--drop-caches: sync failed");
+                java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/vm/drop_caches"), "3");
+            } catch (java.io.IOException e) {
+                throw FsException.of(Errno.EPERM, "--drop-caches needs root on Linux: %s", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw FsException.of(Errno.EINTR, "--drop-caches: interrupted");
+            }
         }
     }
 }

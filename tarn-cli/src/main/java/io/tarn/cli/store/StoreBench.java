@@ -23,8 +23,9 @@ import java.util.stream.Stream;
  * at the end, also after a failure.
  */
 public final class StoreBench {
-    /** What to run. */
-    public record Plan(int blockSize, int objects, List<Integer> concurrencies, int smallSize, int smallCount) {}
+    /** What to run. {@code beforeGet} runs between each level's PUTs and GETs (a cache drop, or nothing). */
+    public record Plan(int blockSize, int objects, List<Integer> concurrencies, int smallSize, int smallCount,
+                       Runnable beforeGet) {}
 
     /** One phase at one concurrency. */
     public record Phase(String op, int concurrency, int objects, long bytes, long nanos, Latencies latencies) {
@@ -57,6 +58,7 @@ public final class StoreBench {
                     store.put(key(dir, i), ByteBuffer.wrap(block));
                     return block.length;
                 }));
+                plan.beforeGet().run();
                 keep.accept(parallel("GET", store, c, n, i -> {
                     ByteBuffer b = store.get(key(dir, i), 0, -1)
                             .orElseThrow(() -> new IllegalStateException("object " + key(dir, i) + " vanished"));
