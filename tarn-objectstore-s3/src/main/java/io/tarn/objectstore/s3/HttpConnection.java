@@ -127,6 +127,16 @@ final class HttpConnection implements AutoCloseable {
         return new Head(code, length, false);
     }
 
+    /**
+     * At most {@code max} bytes of an error's body, enough for its code; the connection is given up when
+     * more follows, rather than reading a long answer to its end.
+     */
+    byte[] readErrorBody(Head h, int max) throws IOException {
+        if (h.chunked() || h.length() <= max) return readBody(h, max);
+        reusable = false;
+        return in.readNBytes(max);
+    }
+
     /** The whole body of a response announced with a length, read into one array of that size. */
     byte[] readBody(Head h, int max) throws IOException {
         if (!h.chunked() && h.length() >= 0) {

@@ -128,7 +128,7 @@ final class S3DirectPath implements AutoCloseable {
                 c.send(head, array, offset, length);
                 HttpConnection.Head h = c.readHead(false);
                 boolean ok = h.status() / 100 == 2;
-                byte[] data = c.readBody(h, ok ? maxBody : MAX_ERROR_BODY);
+                byte[] data = ok ? c.readBody(h, maxBody) : c.readErrorBody(h, MAX_ERROR_BODY);
                 give(c);
                 return new Reply(h.status(), data, ok ? null : errorCode(data));
             } catch (IOException e) {
