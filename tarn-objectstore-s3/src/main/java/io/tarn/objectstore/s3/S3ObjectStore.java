@@ -35,7 +35,8 @@ import java.util.stream.StreamSupport;
  * An {@link ObjectStore} on one S3 bucket and prefix (AWS or S3-compatible), built by {@link S3Clients}.
  * Puts are single requests (Tarn's objects are blocks of at most 8 MiB, well under the single-PUT limit)
  * and are atomic on S3. Ranged reads are HTTP range GETs. Retries are left to RetryingObjectStore, so the
- * SDK is told not to retry: a stopped store then fails fast with a retryable verdict.
+ * SDK is told not to retry: a stopped store then fails fast with a retryable verdict. On a custom
+ * endpoint, block GETs and PUTs skip the SDK ({@link S3DirectPath}, ADR 0142).
  */
 public final class S3ObjectStore implements ObjectStore {
     private final S3Client s3;
