@@ -1,7 +1,6 @@
 package io.tarn.cli.mount;
 
 import io.tarn.client.ClientConfig;
-import io.tarn.client.block.DiskCachedObjectStore;
 import io.tarn.client.block.HeapFootprint;
 
 import java.util.List;
@@ -22,13 +21,12 @@ public final class DaemonMemory {
     /**
      * The heap the client's file data can occupy, plus the margin. The write buffers and the block cache
      * count their arrays' real footprint already; an upload's encoded copy and a download's fetched object
-     * are block-sized arrays too, each in regions of its own ({@link HeapFootprint}), and so are the copies
-     * waiting for the disk cache's writer, which may outlive their place in the block cache.
+     * are block-sized arrays too, each in regions of its own ({@link HeapFootprint}).
      */
     public static long heapBytes(ClientConfig c, int blockSize) {
-        int waiting = c.diskCache().dir() == null ? 0 : DiskCachedObjectStore.MAX_PENDING;
         long data = c.writeBufferBytes() + c.cacheBytes()
-                + (long) (c.uploadConcurrency() + c.downloadConcurrency() + waiting) * HeapFootprint.ofArray(blockSize + 4096L);
+                + (long) c.uploadConcurrency() * HeapFootprint.ofArray(blockSize + 4096L)
+                + (long) c.downloadConcurrency() * HeapFootprint.ofArray(blockSize + 4096L);
         return data + MARGIN;
     }
 

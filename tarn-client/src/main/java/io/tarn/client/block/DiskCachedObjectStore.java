@@ -16,7 +16,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -31,11 +30,6 @@ import java.util.zip.CRC32C;
  * nothing more is cached until space comes back; reads never fail because of the cache. A copy whose
  * checksum does not match is deleted and the object is fetched from the store. The files are found
  * again when a client starts over the same directory. Thread-safe.
- *
- * <p>Copies are written by a thread of their own, so a read or an upload never waits for the local disk
- * (a cold read with the cache on ran at 300 MiB/s instead of 430 when each fetch wrote its copy first).
- * At most {@link #MAX_PENDING} copies wait; past that a copy is skipped, as under a full disk: the cache
- * is best effort, and the queue's buffers are heap the daemon's budget counts (DaemonMemory).
  */
 public final class DiskCachedObjectStore implements ObjectStore {
     private static final System.Logger LOG = System.getLogger(DiskCachedObjectStore.class.getName());
@@ -49,15 +43,6 @@ public final class DiskCachedObjectStore implements ObjectStore {
     private long bytes;
     private volatile boolean full;
     private long hits, misses, skipped, corrupt;
-    /** Copies waiting for the writer thread; each holds a block-sized buffer. */
-    public static final int MAX_PENDING = 4;
-    private final ArrayBlockingQueue<Pending> pending = new ArrayBlockingQueue<>(MAX_PENDING);
-    /** Copies offered and not yet written (or given up): what {@link #awaitWritten} waits for. */
-    private int unwritten;
-    private final Thread writer;
-    private volatile boolean closed;
-
-    private record Pending(String key, ByteBuffer data) {}
 
     public DiskCachedObjectStore(ObjectStore store, Path dir, long maxBytes, long freeFloorBytes) {
         this.store = store;
@@ -70,33 +55,6 @@ public final class DiskCachedObjectStore implements ObjectStore {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "disk cache {0} unusable, not caching: {1}", dir, e.toString());
             full = true;
-        }
-        writer = Thread.ofPlatform().daemon().name("tarn-disk-cache").start(this::writeCopies);
-    }
-
-    private void writeCopies() {
-        while (!closed) {
-            Pending p;
-            try {
-                p = pending.take();
-            } catch (InterruptedException e) {
-                return; // closing
-            }
-            try {
-                write(p.key, p.data);
-            } finally {
-                synchronized (pending) {
-                    unwritten--;
-                    pending.notifyAll();
-                }
-            }
-        }
-    }
-
-    /** Waits until every copy offered so far is on disk or given up. For tests and for close. */
-    public void awaitWritten() throws InterruptedException {
-        synchronized (pending) {
-            while (unwritten > 0 && writer.isAlive()) pending.wait(1000);
         }
     }
 
@@ -149,15 +107,6 @@ public final class DiskCachedObjectStore implements ObjectStore {
 
     @Override
     public void delete(String key) {
-        // Best effort: a copy being written right now stays until it is evicted, harmless for an unreferenced block.
-        int[] removed = {0};
-        pending.removeIf(p -> p.key.equals(key) && ++removed[0] > 0);
-        if (removed[0] > 0) {
-            synchronized (pending) {
-                unwritten -= removed[0];
-                pending.notifyAll();
-            }
-        }
         drop(fileName(key));
         store.delete(key);
     }
@@ -216,26 +165,10 @@ public final class DiskCachedObjectStore implements ObjectStore {
         return null;
     }
 
-    /** Hands a copy to the writer thread; skips it when the writer is behind or the disk short of space. */
-    private void keep(String key, ByteBuffer data) {
-        if (data.remaining() + 4L > maxBytes || closed) return;
-        synchronized (files) {
-            if (files.containsKey(fileName(key))) return;
-        }
-        synchronized (pending) {
-            if (pending.offer(new Pending(key, data))) {
-                unwritten++;
-                return;
-            }
-        }
-        synchronized (files) {
-            skipped++;
-        }
-    }
-
     /** Writes a copy (temporary file, then rename); skips it when the disk is short of space or failing. */
-    private void write(String key, ByteBuffer data) {
+    private void keep(String key, ByteBuffer data) {
         int n = data.remaining();
+        if (n + 4L > maxBytes) return;
         if (full && !spaceCameBack()) {
             synchronized (files) {
                 skipped++;
@@ -332,16 +265,9 @@ public final class DiskCachedObjectStore implements ObjectStore {
         }
     }
 
-    /** Writes the copies still waiting, then closes the store below; cached files stay for the next client. */
+    /** Closes the store below; cached files stay for the next client. */
     @Override
     public void close() {
-        try {
-            awaitWritten();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        closed = true;
-        writer.interrupt();
         store.close();
     }
 }

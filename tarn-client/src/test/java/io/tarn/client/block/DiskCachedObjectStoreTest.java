@@ -36,24 +36,8 @@ class DiskCachedObjectStoreTest {
         return a;
     }
 
-    /** A whole get, then the wait for the copy it may have offered: copies are written by a thread of their own. */
     private byte[] get(DiskCachedObjectStore s, String key) {
-        byte[] b = bytes(s.get(key, 0, -1).orElseThrow());
-        written(s);
-        return b;
-    }
-
-    private static void put(DiskCachedObjectStore s, String key, byte[] data) {
-        s.put(key, ByteBuffer.wrap(data));
-        written(s);
-    }
-
-    private static void written(DiskCachedObjectStore s) {
-        try {
-            s.awaitWritten();
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
+        return bytes(s.get(key, 0, -1).orElseThrow());
     }
 
     private long cachedFiles() throws Exception {
@@ -65,9 +49,9 @@ class DiskCachedObjectStoreTest {
     @Test
     void keepsTheMostRecentlyUsedWithinItsSize() throws Exception {
         DiskCachedObjectStore s = new DiskCachedObjectStore(mem, dir, 3L * (SIZE + 4), 0);
-        for (int i = 0; i < 3; i++) put(s, "k" + i, object(i));
+        for (int i = 0; i < 3; i++) s.put("k" + i, ByteBuffer.wrap(object(i)));
         get(s, "k0"); // k1 is now the least recently used
-        put(s, "k3", object(3));
+        s.put("k3", ByteBuffer.wrap(object(3)));
         assertEquals(3, cachedFiles());
         assertEquals(3, s.stats().files());
         mem.delete("k1");
@@ -94,7 +78,7 @@ class DiskCachedObjectStoreTest {
     @Test
     void aCorruptCopyIsDroppedAndTheStoreAnswers() throws Exception {
         DiskCachedObjectStore s = new DiskCachedObjectStore(mem, dir, 1 << 20, 0);
-        put(s, "a", object(1));
+        s.put("a", ByteBuffer.wrap(object(1)));
         Path file;
         try (Stream<Path> l = Files.list(dir)) {
             file = l.filter(p -> p.toString().endsWith(".blk")).findFirst().orElseThrow();
@@ -110,7 +94,7 @@ class DiskCachedObjectStoreTest {
     @Test
     void belowTheFreeSpaceFloorItStopsCachingButReadsWork() throws Exception {
         DiskCachedObjectStore s = new DiskCachedObjectStore(mem, dir, 1 << 20, Long.MAX_VALUE / 4);
-        put(s, "a", object(1));
+        s.put("a", ByteBuffer.wrap(object(1)));
         assertArrayEquals(object(1), get(s, "a"));
         assertEquals(0, cachedFiles());
         assertFalse(s.stats().caching());
@@ -121,14 +105,14 @@ class DiskCachedObjectStoreTest {
     void aFailingDiskStopsCachingButNeverFailsReadsOrWrites() throws Exception {
         Path cache = dir.resolve("c");
         DiskCachedObjectStore s = new DiskCachedObjectStore(mem, cache, 1 << 20, 0);
-        put(s, "a", object(1));
+        s.put("a", ByteBuffer.wrap(object(1)));
         // The cache directory vanishes and a file takes its place: every write into it fails.
         try (Stream<Path> l = Files.list(cache)) {
             for (Path p : l.toList()) Files.delete(p);
         }
         Files.delete(cache);
         Files.write(cache, new byte[]{1});
-        put(s, "b", object(2));
+        s.put("b", ByteBuffer.wrap(object(2)));
         assertArrayEquals(object(2), bytes(mem.get("b", 0, -1).orElseThrow()), "the store got the object");
         assertArrayEquals(object(1), get(s, "a"), "a lost copy is fetched from the store");
         assertArrayEquals(object(2), get(s, "b"));
