@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ChangeFollower implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChangeFollower.class.getName());
     static final int MAX_BATCH = 4096, WAIT_MILLIS = 10_000;
-    private static final long MAX_BACKOFF_MILLIS = 1000;
+    private static final long MAX_BACKOFF_MILLIS = 1000, EXCLUSIVE_WAIT_MILLIS = 1000;
 
     /** What the client above does with changes; called from the follower's thread only. */
     interface Sink {
@@ -34,6 +34,10 @@ final class ChangeFollower implements AutoCloseable {
     private final Sink own;
     private final AtomicLong stamp = new AtomicLong();
     private volatile Vfs.ChangeListener listener;
+    /** What of a pushed batch reaches the listener (the kernel); see {@link #filterPushed}. */
+    private volatile java.util.function.UnaryOperator<List<Change>> pushedFilter = java.util.function.UnaryOperator.identity();
+    /** Held while a batch is delivered, so a caller of {@link #exclusively} never overlaps one. */
+    private final java.util.concurrent.locks.ReentrantLock delivering = new java.util.concurrent.locks.ReentrantLock();
     private volatile boolean live, closed;
     private final Thread thread;
 
@@ -56,6 +60,31 @@ final class ChangeFollower implements AutoCloseable {
 
     void listen(Vfs.ChangeListener l) {
         listener = l;
+    }
+
+    /** Sets what of each pushed batch goes on to the listener; changes found out here ({@link #deliverHere}) all go. */
+    void filterPushed(java.util.function.UnaryOperator<List<Change>> filter) {
+        pushedFilter = filter;
+    }
+
+    /**
+     * Runs {@code r} between pushed batches: a batch whose delivery began before is fully delivered first
+     * (its kernel notifications written), and the next one waits until {@code r} returns. The wait is
+     * bounded: a batch's entry notifications take directory locks in the kernel, whose holders may wait
+     * for the FUSE worker calling this; after {@link #EXCLUSIVE_WAIT_MILLIS} {@code r} runs anyway.
+     */
+    void exclusively(Runnable r) {
+        boolean held = false;
+        try {
+            held = delivering.tryLock(EXCLUSIVE_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            r.run();
+        } finally {
+            if (held) delivering.unlock();
+        }
     }
 
     private void run() {
@@ -118,13 +147,18 @@ final class ChangeFollower implements AutoCloseable {
     }
 
     private void deliver(boolean reset, List<Change> changes) {
-        if (reset) own.dropAll();
-        else own.changed(changes);
-        stamp.incrementAndGet();
-        Vfs.ChangeListener l = listener;
-        if (l == null) return;
-        if (reset) l.dropAll();
-        else l.changed(changes);
+        delivering.lock();
+        try {
+            if (reset) own.dropAll();
+            else own.changed(changes);
+            stamp.incrementAndGet();
+            Vfs.ChangeListener l = listener;
+            if (l == null) return;
+            if (reset) l.dropAll();
+            else l.changed(pushedFilter.apply(changes));
+        } finally {
+            delivering.unlock();
+        }
     }
 
     @Override
