@@ -76,9 +76,9 @@ public final class TarnVfs implements Vfs {
     private volatile boolean xattrHoldersKnown = true;
     /** Counts this client's own namespace changes: a directory listing kept from before one is not reused. */
     private final AtomicLong ownChanges = new AtomicLong();
-    /** Per inode, the size and mtime of the data this client last saw: an open finding the same keeps the kernel's pages. */
     /** Attributes a lock grant told the kernel about, by inode (revalidateLocked). */
     private final Map<Long, Attr> lockTold = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per inode, the size and mtime of the data this client last saw: an open finding the same keeps the kernel's pages. */
     private final Map<Long, Long> seenVersions = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
