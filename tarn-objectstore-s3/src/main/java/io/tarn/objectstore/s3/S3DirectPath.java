@@ -34,6 +34,8 @@ final class S3DirectPath implements AutoCloseable {
     /** Servers drop idle keep-alive connections (Jetty after 30 s, S3 after about 20); do not reuse older ones. */
     private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(15);
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    /** The largest body a successful answer may carry: a Java array's limit. */
+    private static final int MAX_BODY = Integer.MAX_VALUE - 8;
 
     private final S3Options options;
     private final AwsCredentialsProvider credentials;
@@ -87,10 +89,10 @@ final class S3DirectPath implements AutoCloseable {
     }
 
     /** GET of a full key, with a range when {@code range} is not null; a 2xx body is read whole. */
-    Reply get(String fullKey, String range, int maxBody, String what) {
+    Reply get(String fullKey, String range, String what) {
         TreeMap<String, String> h = new TreeMap<>();
         if (range != null) h.put("range", range);
-        return exchange("GET", fullKey, h, null, SigV4.EMPTY_SHA256, maxBody, what);
+        return exchange("GET", fullKey, h, null, SigV4.EMPTY_SHA256, what);
     }
 
     Reply put(String fullKey, ByteBuffer data, String what) {
@@ -98,11 +100,11 @@ final class S3DirectPath implements AutoCloseable {
         if (options.checksums() == S3Options.Checksums.MD5) h.put("content-md5", md5(data));
         // Over plain http the signed SHA-256 is the store's only check of the body in transit; TLS has its own.
         String payload = tls == null ? SigV4.sha256Hex(data) : SigV4.UNSIGNED;
-        return exchange("PUT", fullKey, h, data, payload, MAX_ERROR_BODY, what);
+        return exchange("PUT", fullKey, h, data, payload, what);
     }
 
     private Reply exchange(String method, String fullKey, SortedMap<String, String> signed, ByteBuffer body,
-                           String payloadHash, int maxBody, String what) {
+                           String payloadHash, String what) {
         if (closed) throw new ObjectStoreException(options.describe() + ": " + what + " failed: the store is closed", false);
         String path = basePath + "/" + SigV4.uriEncode(fullKey, true);
         byte[] head = head(method, path, signed, body == null ? -1 : body.remaining(), payloadHash, what);
@@ -128,7 +130,7 @@ final class S3DirectPath implements AutoCloseable {
                 c.send(head, array, offset, length);
                 HttpConnection.Head h = c.readHead(false);
                 boolean ok = h.status() / 100 == 2;
-                byte[] data = ok ? c.readBody(h, maxBody) : c.readErrorBody(h, MAX_ERROR_BODY);
+                byte[] data = ok ? c.readBody(h, MAX_BODY) : c.readErrorBody(h, MAX_ERROR_BODY);
                 give(c);
                 return new Reply(h.status(), data, ok ? null : errorCode(data));
             } catch (IOException e) {

@@ -98,7 +98,7 @@ public final class S3ObjectStore implements ObjectStore {
     private Optional<ByteBuffer> directGet(String key, String full, long offset, int length) {
         boolean ranged = offset > 0 || length > 0;
         String range = ranged ? "bytes=" + offset + "-" + (length < 0 ? "" : Long.toString(offset + length - 1)) : null;
-        S3DirectPath.Reply r = direct.get(full, range, Integer.MAX_VALUE - 8, "get " + key);
+        S3DirectPath.Reply r = direct.get(full, range, "get " + key);
         int status = r.status();
         if (status == 200 || status == 206) {
             ByteBuffer b = ByteBuffer.wrap(r.body());
